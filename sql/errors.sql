@@ -1,0 +1,147 @@
+--
+-- errors: DynamoDB and network failures become clear PostgreSQL errors
+--
+CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+\getenv endpoint DYNAMO_ENDPOINT
+\getenv dead_endpoint DEAD_ENDPOINT
+\getenv blackhole_endpoint BLACKHOLE_ENDPOINT
+\getenv access_key DYNAMO_ACCESS_KEY_ID
+\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
+\getenv session_key DYNAMO_SESSION_KEY_ID
+\getenv session_secret DYNAMO_SESSION_SECRET
+\getenv session_token DYNAMO_SESSION_TOKEN
+\set VERBOSITY default
+CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+
+-- an error with its SQLSTATE, the test stack's ports and timings masked
+CREATE FUNCTION show_error(query text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  state text;
+  msg text;
+  detail text;
+  hint text;
+BEGIN
+  EXECUTE query;
+  RAISE NOTICE 'no error';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+    detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+  RAISE NOTICE E'%: %\ndetail: %\nhint: %', state,
+    regexp_replace(msg, '127\.0\.0\.1:[0-9]+', '127.0.0.1:PORT', 'g'),
+    regexp_replace(regexp_replace(detail, 'port [0-9]+', 'port PORT', 'g'),
+                   '[0-9]+ (ms|milliseconds)', 'N ms', 'g'),
+    hint;
+END $$;
+
+-- ===================================================================
+-- a DynamoDB table that does not exist
+-- ===================================================================
+CREATE FOREIGN TABLE nowhere (id text) SERVER dynamo OPTIONS (table 'NoSuchTable');
+SELECT * FROM nowhere;
+-- the SQLSTATE is the FDW's "table not found"
+DO $$
+BEGIN
+  PERFORM * FROM nowhere;
+EXCEPTION WHEN fdw_table_not_found THEN
+  RAISE NOTICE 'caught fdw_table_not_found';
+END $$;
+
+-- an invalid table name is DynamoDB's to refuse
+CREATE FOREIGN TABLE badname (id text) SERVER dynamo OPTIONS (table 'no spaces allowed');
+SELECT * FROM badname;
+
+-- ===================================================================
+-- credentials the signature check refuses
+-- ===================================================================
+CREATE SERVER dynamo_wrong FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo_wrong
+  OPTIONS (access_key_id :'access_key', secret_access_key 'not-the-secret');
+CREATE FOREIGN TABLE wrong_secret (id text) SERVER dynamo_wrong OPTIONS (table 'Posts');
+-- the detail holds the server's canonical request, which names the port
+-- and the time: only its start is shown here
+\set VERBOSITY terse
+SELECT * FROM wrong_secret;
+\set VERBOSITY default
+-- the error never shows the secret
+DO $$
+DECLARE
+  detail text;
+  hint text;
+BEGIN
+  PERFORM * FROM wrong_secret;
+EXCEPTION WHEN invalid_authorization_specification THEN
+  GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+  RAISE NOTICE 'detail: %', split_part(detail, '.', 1);
+  RAISE NOTICE 'hint: %', hint;
+  RAISE NOTICE 'secret shown: %',
+    position('not-the-secret' IN SQLERRM || detail || hint) > 0;
+END $$;
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo_wrong
+  OPTIONS (SET access_key_id 'AKIDUNKNOWN');
+SELECT * FROM wrong_secret;
+-- temporary credentials: the session token travels signed, and a wrong
+-- or missing token is refused
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo_wrong
+  OPTIONS (SET access_key_id :'session_key', SET secret_access_key :'session_secret',
+           ADD session_token 'token-nobody-issued');
+SELECT count(id) FROM wrong_secret;
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo_wrong OPTIONS (DROP session_token);
+SELECT count(id) FROM wrong_secret;
+-- the right token: the mapping's change takes effect at once
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo_wrong
+  OPTIONS (ADD session_token :'session_token');
+SELECT count(id) FROM wrong_secret;
+-- a wrong region is refused by the signature check too
+ALTER SERVER dynamo_wrong OPTIONS (SET region 'eu-west-1');
+\set VERBOSITY terse
+SELECT count(id) FROM wrong_secret;
+\set VERBOSITY default
+ALTER SERVER dynamo_wrong OPTIONS (SET region 'us-east-1');
+SELECT count(id) FROM wrong_secret;
+
+-- ===================================================================
+-- an endpoint nobody listens on: an error at once, after the retries
+-- ===================================================================
+CREATE SERVER dynamo_dead FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'dead_endpoint', max_retries '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo_dead
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE dead (id text) SERVER dynamo_dead OPTIONS (table 'Posts');
+SELECT show_error('SELECT * FROM dead');
+
+-- ===================================================================
+-- a server that never answers: statement_timeout and request_timeout
+-- ===================================================================
+CREATE SERVER dynamo_silent FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'blackhole_endpoint',
+           request_timeout '600', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo_silent
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE silent (id text) SERVER dynamo_silent OPTIONS (table 'Posts');
+SET statement_timeout = '500ms';
+SELECT * FROM silent;
+RESET statement_timeout;
+-- the connection is usable again after the cancel
+SELECT count(id) FROM nowhere;
+ALTER SERVER dynamo_silent OPTIONS (SET request_timeout '0.3');
+SELECT show_error('SELECT * FROM silent');
+
+-- ===================================================================
+-- after all that, the good server still answers
+-- ===================================================================
+CREATE FOREIGN TABLE posts (id text, views integer) SERVER dynamo OPTIONS (table 'Posts');
+SELECT count(id), sum(views) FROM posts;
+
+-- nothing but reading is supported
+INSERT INTO posts VALUES ('post-x', 1);
+UPDATE posts SET views = 0;
+DELETE FROM posts;
+
+DROP SERVER dynamo CASCADE;
+DROP SERVER dynamo_wrong CASCADE;
+DROP SERVER dynamo_dead CASCADE;
+DROP SERVER dynamo_silent CASCADE;

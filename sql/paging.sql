@@ -1,0 +1,99 @@
+--
+-- paging: every item exactly once, whatever the page size, one page at a time
+--
+CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+\getenv endpoint DYNAMO_ENDPOINT
+\getenv access_key DYNAMO_ACCESS_KEY_ID
+\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
+CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+
+-- what the signature-checking proxy counted, by operation
+CREATE TEMP TABLE proxy_stats (target text, requests bigint, items bigint, bytes bigint);
+CREATE FUNCTION proxy_reset() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS proxy_reset_out (line text);
+  COPY proxy_reset_out FROM PROGRAM 'curl -sf -o /dev/null -X POST http://127.0.0.1:$PROXY_PORT/__reset';
+END $$;
+CREATE FUNCTION proxy_requests(op text, OUT requests bigint, OUT items bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE proxy_stats;
+  COPY proxy_stats FROM PROGRAM 'curl -sf "http://127.0.0.1:$PROXY_PORT/__stats?format=tsv"';
+  SELECT coalesce(sum(s.requests), 0), coalesce(sum(s.items), 0) INTO requests, items
+    FROM proxy_stats s WHERE s.target = 'DynamoDB_20120810.' || op;
+END $$;
+
+CREATE FOREIGN TABLE paging_1 (pk text, n integer, label text)
+  SERVER dynamo OPTIONS (table 'Paging', page_size '1');
+CREATE FOREIGN TABLE paging_7 (pk text, n integer, label text)
+  SERVER dynamo OPTIONS (table 'Paging', page_size '7');
+CREATE FOREIGN TABLE paging_all (pk text, n integer, label text)
+  SERVER dynamo OPTIONS (table 'Paging');
+CREATE FOREIGN TABLE big_items (id text, n integer, payload text)
+  SERVER dynamo OPTIONS (table 'BigItems');
+
+-- ===================================================================
+-- page_size 1, 7 and the default: 50 items, each once
+-- ===================================================================
+SELECT proxy_reset();
+SELECT count(*), count(DISTINCT pk), sum(n), min(label), max(label) FROM paging_1;
+-- 50 pages of one item, and a last empty page that ends the scan
+SELECT * FROM proxy_requests('Scan');
+
+SELECT proxy_reset();
+SELECT count(*), count(DISTINCT pk), sum(n), min(label), max(label) FROM paging_7;
+SELECT * FROM proxy_requests('Scan');
+
+SELECT proxy_reset();
+SELECT count(*), count(DISTINCT pk), sum(n), min(label), max(label) FROM paging_all;
+SELECT * FROM proxy_requests('Scan');
+
+-- the rows are the items: compare with a list built here
+SELECT array_agg(n ORDER BY n) = array(SELECT generate_series(1, 50)) AS all_items,
+       bool_and(pk = 'item-' || lpad(n::text, 3, '0')) AS keys_match
+  FROM paging_7;
+
+-- ===================================================================
+-- 10 KB items: DynamoDB's 1 MB limit splits the pages
+-- ===================================================================
+SELECT proxy_reset();
+SELECT count(*), count(DISTINCT id), sum(n), min(length(payload)), max(length(payload))
+  FROM big_items;
+SELECT requests > 1 AS several_pages, items FROM proxy_requests('Scan');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM big_items;
+
+-- ===================================================================
+-- pages are fetched only as rows are needed
+-- ===================================================================
+SELECT proxy_reset();
+SELECT pk FROM paging_7 LIMIT 3;
+SELECT * FROM proxy_requests('Scan');
+SELECT proxy_reset();
+SELECT pk FROM paging_7 LIMIT 8;
+SELECT * FROM proxy_requests('Scan');
+
+-- a cursor reads page by page
+SELECT proxy_reset();
+BEGIN;
+DECLARE c CURSOR FOR SELECT n FROM paging_7;
+FETCH 7 FROM c;
+SELECT * FROM proxy_requests('Scan');
+FETCH 1 FROM c;
+SELECT * FROM proxy_requests('Scan');
+COMMIT;
+
+-- ===================================================================
+-- count(*) needs no attributes: Select=COUNT transfers no items
+-- ===================================================================
+SELECT proxy_reset();
+SELECT count(*) FROM paging_7;
+SELECT * FROM proxy_requests('Scan');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM paging_7;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM paging_7 WHERE n > 45;
+SELECT label FROM paging_7 WHERE n > 45 ORDER BY n;
+
+DROP SERVER dynamo CASCADE;

@@ -1,0 +1,42 @@
+--
+-- rescan: the foreign table on the inner side of a nested loop
+--
+CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+\getenv endpoint DYNAMO_ENDPOINT
+\getenv access_key DYNAMO_ACCESS_KEY_ID
+\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
+CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+CREATE FOREIGN TABLE paging (pk text, n integer, label text)
+  SERVER dynamo OPTIONS (table 'Paging', page_size '7');
+
+CREATE TEMP TABLE wanted (n integer, note text);
+INSERT INTO wanted VALUES (3, 'three'), (49, 'forty-nine'), (50, 'fifty'), (77, 'none');
+
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_material = off;
+
+-- every outer row rescans the foreign table from its first page
+EXPLAIN (COSTS OFF)
+SELECT w.note, p.pk FROM wanted w, LATERAL (SELECT pk FROM paging WHERE n = w.n OFFSET 0) p;
+SELECT w.note, p.pk FROM wanted w, LATERAL (SELECT pk FROM paging WHERE n = w.n OFFSET 0) p
+ ORDER BY w.n;
+SELECT w.note, p.c
+  FROM wanted w, LATERAL (SELECT count(pk) AS c FROM paging WHERE n <= w.n OFFSET 0) p
+ ORDER BY w.n;
+
+-- a rescan in the middle of a page starts over too
+SELECT w.n, (SELECT p.pk FROM paging p WHERE p.n >= w.n ORDER BY p.n LIMIT 1)
+  FROM wanted w ORDER BY w.n;
+
+-- the requests: four outer rows, eight pages of seven items each
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT w.note, p.pk FROM wanted w, LATERAL (SELECT pk FROM paging WHERE n = w.n OFFSET 0) p;
+
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_material;
+DROP SERVER dynamo CASCADE;

@@ -1,0 +1,457 @@
+/*-------------------------------------------------------------------------
+ * connection.c
+ *		HTTP connections to DynamoDB: one libcurl handle per user mapping,
+ *		cached for the life of the backend so that keep-alive connections are
+ *		reused, and dropped when the server or user mapping changes.  Sends
+ *		signed requests, retries what may be retried with backoff, and stays
+ *		cancellable throughout.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <curl/curl.h>
+
+#include "access/xact.h"
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "dynomite_fdw.h"
+#include "sigv4.h"
+
+#define DYN_TARGET_PREFIX		"DynamoDB_20120810."
+#define DYN_POLL_MS				100		/* how often a wait looks at interrupts */
+#define DYN_BACKOFF_BASE_MS		50
+#define DYN_BACKOFF_CAP_MS		5000
+
+struct DynConnection
+{
+	Oid			umid;			/* hash key: the user mapping's OID */
+	Oid			serverid;
+	CURL	   *easy;
+	CURLM	   *multi;
+	char	   *endpoint;		/* what the handle was set up for (malloc'd) */
+	bool		invalidated;
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
+	char		errbuf[CURL_ERROR_SIZE];
+};
+
+static HTAB *ConnectionHash = NULL;
+
+static void
+dyn_close_connection(DynConnection *entry)
+{
+	if (entry->multi)
+		curl_multi_cleanup(entry->multi);
+	if (entry->easy)
+		curl_easy_cleanup(entry->easy);
+	free(entry->endpoint);
+	entry->multi = NULL;
+	entry->easy = NULL;
+	entry->endpoint = NULL;
+}
+
+static void
+dyn_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	DynConnection *entry;
+
+	hash_seq_init(&scan, ConnectionHash);
+	while ((entry = (DynConnection *) hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && entry->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID && entry->mapping_hashvalue == hashvalue))
+			entry->invalidated = true;
+	}
+}
+
+static size_t
+dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	StringInfo	buf = (StringInfo) userdata;
+	size_t		len = size * nmemb;
+
+	/* refuse rather than let StringInfo raise an error inside libcurl */
+	if ((size_t) buf->len + len >= MaxAllocSize / 2)
+		return 0;
+	appendBinaryStringInfo(buf, data, (int) len);
+	return len;
+}
+
+static void
+dyn_setup_handle(DynConnection *entry, DynOptions *opts)
+{
+	entry->easy = curl_easy_init();
+	entry->multi = curl_multi_init();
+	entry->endpoint = strdup(opts->endpoint);
+	if (entry->easy == NULL || entry->multi == NULL || entry->endpoint == NULL)
+	{
+		dyn_close_connection(entry);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create an HTTP handle for DynamoDB")));
+	}
+
+	curl_easy_setopt(entry->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(entry->easy, CURLOPT_ERRORBUFFER, entry->errbuf);
+	curl_easy_setopt(entry->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(entry->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(entry->easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(entry->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(entry->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(entry->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(entry->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(entry->easy, CURLOPT_WRITEFUNCTION, dyn_write_callback);
+}
+
+/*
+ * The cached connection of a user mapping, created on first use.
+ */
+DynConnection *
+dyn_get_connection(ForeignServer *server, UserMapping *user, DynOptions *opts)
+{
+	DynConnection *entry;
+	bool		found;
+
+	if (ConnectionHash == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(DynConnection);
+		ConnectionHash = hash_create("dynomite_fdw connections", 8, &ctl,
+									 HASH_ELEM | HASH_BLOBS);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, dyn_inval_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, dyn_inval_callback, (Datum) 0);
+	}
+
+	entry = hash_search(ConnectionHash, &user->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->easy = NULL;
+		entry->multi = NULL;
+		entry->endpoint = NULL;
+		entry->invalidated = false;
+	}
+
+	/* a changed server or mapping, or another endpoint: start afresh */
+	if (entry->easy != NULL &&
+		(entry->invalidated || strcmp(entry->endpoint, opts->endpoint) != 0))
+		dyn_close_connection(entry);
+
+	if (entry->easy == NULL)
+	{
+		entry->serverid = server->serverid;
+		entry->invalidated = false;
+		entry->server_hashvalue =
+			GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(server->serverid));
+		entry->mapping_hashvalue =
+			GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(user->umid));
+		dyn_setup_handle(entry, opts);
+	}
+	return entry;
+}
+
+/* The Host header: the endpoint without its scheme. */
+static const char *
+dyn_endpoint_host(const char *endpoint)
+{
+	const char *p = strstr(endpoint, "://");
+
+	return p ? p + 3 : endpoint;
+}
+
+/*
+ * Run one transfer on the connection's multi handle, waking every
+ * DYN_POLL_MS to honour statement_timeout and cancel requests.
+ */
+static CURLcode
+dyn_perform(DynConnection *conn)
+{
+	CURLcode	result = CURLE_OK;
+	CURLMcode	mc;
+
+	mc = curl_multi_add_handle(conn->multi, conn->easy);
+	if (mc != CURLM_OK)
+		elog(ERROR, "curl_multi_add_handle failed: %s", curl_multi_strerror(mc));
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			int			running = 0;
+			CURLMsg    *msg;
+			int			nmsgs;
+
+			mc = curl_multi_perform(conn->multi, &running);
+			if (mc != CURLM_OK)
+				elog(ERROR, "curl_multi_perform failed: %s", curl_multi_strerror(mc));
+
+			while ((msg = curl_multi_info_read(conn->multi, &nmsgs)) != NULL)
+				if (msg->msg == CURLMSG_DONE && msg->easy_handle == conn->easy)
+					result = msg->data.result;
+			if (running == 0)
+				break;
+
+			mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+			if (mc != CURLM_OK)
+				elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	PG_FINALLY();
+	{
+		curl_multi_remove_handle(conn->multi, conn->easy);
+	}
+	PG_END_TRY();
+
+	return result;
+}
+
+/* Sleep for a retry, in short steps so that a cancel is seen at once. */
+static void
+dyn_backoff(int attempt)
+{
+	long		cap = DYN_BACKOFF_BASE_MS;
+	long		delay;
+	TimestampTz until;
+
+	for (int i = 0; i < attempt && cap < DYN_BACKOFF_CAP_MS; i++)
+		cap *= 2;
+	if (cap > DYN_BACKOFF_CAP_MS)
+		cap = DYN_BACKOFF_CAP_MS;
+	/* full jitter: anywhere from nothing to the cap */
+	delay = (long) (pg_prng_double(&pg_global_prng_state) * cap);
+	until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
+
+	for (;;)
+	{
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(left, DYN_POLL_MS), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+static struct curl_slist *
+dyn_append_header(struct curl_slist *list, const char *name, const char *value)
+{
+	char	   *line = psprintf("%s: %s", name, value);
+	struct curl_slist *next = curl_slist_append(list, line);
+
+	pfree(line);
+	if (next == NULL)
+	{
+		curl_slist_free_all(list);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a DynamoDB request")));
+	}
+	return next;
+}
+
+/* Build and sign the headers of one attempt; the caller frees the list. */
+static struct curl_slist *
+dyn_signed_headers(DynOptions *opts, const char *target,
+				   const char *payload, size_t payload_len)
+{
+	SigV4Header headers[5];
+	int			nheaders = 0;
+	SigV4Request req;
+	SigV4Credentials cred;
+	char		amz_date[17];
+	char	   *authorization = NULL;
+	struct curl_slist *list = NULL;
+	int			rc;
+
+	sigv4_amz_date(time(NULL), amz_date);
+	headers[nheaders++] = (SigV4Header) {"Host", dyn_endpoint_host(opts->endpoint)};
+	headers[nheaders++] = (SigV4Header) {"Content-Type", "application/x-amz-json-1.0"};
+	headers[nheaders++] = (SigV4Header) {"X-Amz-Date", amz_date};
+	headers[nheaders++] = (SigV4Header) {"X-Amz-Target", target};
+	if (opts->session_token)
+		headers[nheaders++] = (SigV4Header) {"X-Amz-Security-Token", opts->session_token};
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = "/";
+	req.query = "";
+	req.headers = headers;
+	req.nheaders = nheaders;
+	req.payload = payload;
+	req.payload_len = payload_len;
+	cred.access_key_id = opts->access_key_id;
+	cred.secret_access_key = opts->secret_access_key;
+	cred.session_token = opts->session_token;
+
+	rc = sigv4_authorization(&req, &cred, opts->region, "dynamodb", amz_date,
+							 &authorization, NULL, NULL);
+	if (rc != 0 || authorization == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not sign the DynamoDB request")));
+
+	for (int i = 0; i < nheaders; i++)
+		list = dyn_append_header(list, headers[i].name, headers[i].value);
+	PG_TRY();
+	{
+		list = dyn_append_header(list, "Authorization", authorization);
+		/* no 100-continue round trip for large bodies */
+		list = dyn_append_header(list, "Expect", "");
+	}
+	PG_FINALLY();
+	{
+		explicit_bzero(authorization, strlen(authorization));
+		free(authorization);
+	}
+	PG_END_TRY();
+	return list;
+}
+
+static bool
+dyn_curl_error_is_stale(CURLcode rc)
+{
+	/* what a kept-alive connection the server has closed looks like */
+	return rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
+		rc == CURLE_RECV_ERROR;
+}
+
+static void
+dyn_report_curl_error(DynConnection *conn, DynOptions *opts, const char *operation,
+					  CURLcode rc)
+{
+	int			sqlstate;
+	const char *what;
+
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+		case CURLE_COULDNT_CONNECT:
+			sqlstate = ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+			what = "could not connect to DynamoDB endpoint \"%s\"";
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			sqlstate = ERRCODE_CONNECTION_FAILURE;
+			what = "DynamoDB request to \"%s\" timed out";
+			break;
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_SSL_CACERT_BADFILE:
+			sqlstate = ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+			what = "could not establish a verified TLS connection to DynamoDB endpoint \"%s\"";
+			break;
+		default:
+			sqlstate = ERRCODE_CONNECTION_FAILURE;
+			what = "DynamoDB request to \"%s\" failed";
+			break;
+	}
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg(what, opts->endpoint),
+			 errdetail("%s (%s request).",
+					   conn->errbuf[0] ? conn->errbuf : curl_easy_strerror(rc),
+					   operation),
+			 rc == CURLE_OPERATION_TIMEDOUT ?
+			 errhint("The server's request_timeout is %g seconds; it was tried %d times.",
+					 opts->request_timeout_ms / 1000.0, opts->max_retries + 1) :
+			 errhint("The request was tried %d times.", opts->max_retries + 1)));
+}
+
+/*
+ * Send one DynamoDB request and return its successful response.  Errors
+ * that may pass (throttling, 5xx, broken connections) are retried up to
+ * max_retries times; every other failure is raised as an error.
+ */
+void
+dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
+			const char *payload, size_t payload_len, DynResponse *resp)
+{
+	char	   *target = psprintf(DYN_TARGET_PREFIX "%s", operation);
+	char	   *url = psprintf("%s/", opts->endpoint);
+	bool		stale_retry_used = false;
+
+	initStringInfo(&resp->body);
+	resp->retries = 0;
+
+	curl_easy_setopt(conn->easy, CURLOPT_URL, url);
+	curl_easy_setopt(conn->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
+	curl_easy_setopt(conn->easy, CURLOPT_TIMEOUT_MS, (long) opts->request_timeout_ms);
+	curl_easy_setopt(conn->easy, CURLOPT_POSTFIELDS, payload);
+	curl_easy_setopt(conn->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) payload_len);
+	curl_easy_setopt(conn->easy, CURLOPT_WRITEDATA, &resp->body);
+
+	for (int attempt = 0;; attempt++)
+	{
+		struct curl_slist *headers;
+		CURLcode	rc;
+		DynError	err;
+
+		CHECK_FOR_INTERRUPTS();
+		resetStringInfo(&resp->body);
+		conn->errbuf[0] = '\0';
+		resp->status = 0;
+
+		headers = dyn_signed_headers(opts, target, payload, payload_len);
+		curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, headers);
+		PG_TRY();
+		{
+			rc = dyn_perform(conn);
+		}
+		PG_FINALLY();
+		{
+			curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, NULL);
+			curl_slist_free_all(headers);
+		}
+		PG_END_TRY();
+
+		if (rc != CURLE_OK)
+		{
+			if (dyn_curl_error_is_stale(rc) && !stale_retry_used)
+			{
+				/* a reused connection closed under us: once more, at once */
+				stale_retry_used = true;
+				attempt--;
+				continue;
+			}
+			if (attempt < opts->max_retries)
+			{
+				resp->retries++;
+				dyn_backoff(attempt);
+				continue;
+			}
+			dyn_report_curl_error(conn, opts, operation, rc);
+		}
+
+		curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+		if (resp->status == 200)
+			break;
+
+		dyn_parse_error(resp->body.data, resp->body.len, &err);
+		if (dyn_error_is_retryable(resp->status, &err) && attempt < opts->max_retries)
+		{
+			resp->retries++;
+			dyn_backoff(attempt);
+			continue;
+		}
+		dyn_report_error(operation, opts, resp->status, &err);
+	}
+
+	pfree(target);
+	pfree(url);
+}

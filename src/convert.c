@@ -1,0 +1,428 @@
+/*-------------------------------------------------------------------------
+ * convert.c
+ *		DynamoDB AttributeValue -> Datum.  Every type conversion happens here,
+ *		under an error-context callback that names the foreign table, the
+ *		column, the attribute, and the DynamoDB type and value.
+ *
+ * This file uses json-c and must not include utils/builtins.h.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "catalog/pg_type.h"
+#include "common/base64.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+
+#include "dynomite_fdw.h"
+
+#define DYN_CONTEXT_VALUE_MAX	80	/* how much of a bad value an error shows */
+
+typedef struct DynConvertContext
+{
+	const char *relname;
+	DynColumn  *col;
+	struct json_object *value;	/* the AttributeValue being converted */
+} DynConvertContext;
+
+static void dyn_append_plain_json(StringInfo buf, struct json_object *value);
+
+/*
+ * Split an AttributeValue {"S": "x"} into its type and payload.
+ */
+static const char *
+dyn_attribute_type(struct json_object *value, struct json_object **payload)
+{
+	struct json_object_iterator it;
+	const char *type;
+
+	if (!json_object_is_type(value, json_type_object) ||
+		json_object_object_length(value) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid DynamoDB attribute value"),
+				 errdetail("An attribute value must be an object with exactly one type key.")));
+
+	it = json_object_iter_begin(value);
+	type = json_object_iter_peek_name(&it);
+	*payload = json_object_iter_peek_value(&it);
+	return type;
+}
+
+static void
+dyn_bad_payload(const char *type)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_REPLY_HANDLE),
+			 errmsg("invalid DynamoDB attribute value of type %s", type)));
+}
+
+/* The payload of S, N and B: a JSON string. */
+static const char *
+dyn_payload_string(const char *type, struct json_object *payload)
+{
+	if (!json_object_is_type(payload, json_type_string))
+		dyn_bad_payload(type);
+	return json_object_get_string(payload);
+}
+
+static struct json_object *
+dyn_payload_container(const char *type, struct json_object *payload, json_type jtype)
+{
+	if (!json_object_is_type(payload, jtype))
+		dyn_bad_payload(type);
+	return payload;
+}
+
+/* ---------------------------------------------------------------------
+ * Plain JSON: DynamoDB's typed JSON without the type wrappers
+ * ---------------------------------------------------------------------
+ */
+static void
+dyn_append_plain_json(StringInfo buf, struct json_object *value)
+{
+	struct json_object *payload;
+	const char *type = dyn_attribute_type(value, &payload);
+
+	if (strcmp(type, "S") == 0 || strcmp(type, "B") == 0)
+		escape_json(buf, dyn_payload_string(type, payload));
+	else if (strcmp(type, "N") == 0)
+		appendStringInfoString(buf, dyn_payload_string(type, payload));
+	else if (strcmp(type, "BOOL") == 0)
+	{
+		if (!json_object_is_type(payload, json_type_boolean))
+			dyn_bad_payload(type);
+		appendStringInfoString(buf, json_object_get_boolean(payload) ? "true" : "false");
+	}
+	else if (strcmp(type, "NULL") == 0)
+		appendStringInfoString(buf, "null");
+	else if (strcmp(type, "M") == 0)
+	{
+		bool		first = true;
+
+		dyn_payload_container(type, payload, json_type_object);
+		appendStringInfoChar(buf, '{');
+		{
+			/* the macro declares its loop variables */
+			json_object_object_foreach(payload, key, member)
+			{
+				if (!first)
+					appendStringInfoChar(buf, ',');
+				first = false;
+				escape_json(buf, key);
+				appendStringInfoChar(buf, ':');
+				dyn_append_plain_json(buf, member);
+			}
+		}
+		appendStringInfoChar(buf, '}');
+	}
+	else if (strcmp(type, "L") == 0)
+	{
+		size_t		n = json_object_array_length(dyn_payload_container(type, payload,
+																	   json_type_array));
+
+		appendStringInfoChar(buf, '[');
+		for (size_t i = 0; i < n; i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(buf, ',');
+			dyn_append_plain_json(buf, json_object_array_get_idx(payload, i));
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	else if (strcmp(type, "SS") == 0 || strcmp(type, "NS") == 0 ||
+			 strcmp(type, "BS") == 0)
+	{
+		size_t		n = json_object_array_length(dyn_payload_container(type, payload,
+																	   json_type_array));
+		bool		quoted = (type[0] != 'N');
+
+		appendStringInfoChar(buf, '[');
+		for (size_t i = 0; i < n; i++)
+		{
+			const char *s = dyn_payload_string(type, json_object_array_get_idx(payload, i));
+
+			if (i > 0)
+				appendStringInfoChar(buf, ',');
+			if (quoted)
+				escape_json(buf, s);
+			else
+				appendStringInfoString(buf, s);
+		}
+		appendStringInfoChar(buf, ']');
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("unknown DynamoDB attribute type \"%s\"", type)));
+}
+
+/* ---------------------------------------------------------------------
+ * Scalars
+ * ---------------------------------------------------------------------
+ */
+static void
+dyn_unconvertible(const char *type, const char *typname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+			 errmsg("cannot convert DynamoDB type %s to type %s", type, typname),
+			 errhint("Declare the column as a type that can hold DynamoDB %s values, such as %s.",
+					 type,
+					 strcmp(type, "B") == 0 ? "bytea" :
+					 strcmp(type, "BOOL") == 0 ? "boolean" :
+					 strcmp(type, "N") == 0 ? "numeric" :
+					 strcmp(type, "S") == 0 ? "text" : "jsonb")));
+}
+
+static Datum
+dyn_decode_binary(const char *b64)
+{
+	int			len = (int) strlen(b64);
+	int			maxlen = pg_b64_dec_len(len);
+	bytea	   *result = palloc(VARHDRSZ + maxlen);
+	int			n = pg_b64_decode(b64, len, VARDATA(result), maxlen);
+
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid base64 data in a DynamoDB binary value")));
+	SET_VARSIZE(result, VARHDRSZ + n);
+	return PointerGetDatum(result);
+}
+
+/*
+ * Convert one non-NULL AttributeValue to a value of a type of the given
+ * kind: the column's type, or an array column's element type.
+ */
+static Datum
+dyn_convert_scalar(int kind, FmgrInfo *input, Oid ioparam, int32 typmod,
+				   const char *typname, const char *type, struct json_object *value,
+				   struct json_object *payload)
+{
+	bool		is_s = strcmp(type, "S") == 0;
+	bool		is_n = strcmp(type, "N") == 0;
+	bool		is_bool = strcmp(type, "BOOL") == 0;
+	const char *text = NULL;
+	StringInfoData buf;
+
+	if (is_bool && !json_object_is_type(payload, json_type_boolean))
+		dyn_bad_payload(type);
+
+	switch (kind)
+	{
+		case DYN_COL_JSON:
+			initStringInfo(&buf);
+			dyn_append_plain_json(&buf, value);
+			text = buf.data;
+			break;
+		case DYN_COL_BYTEA:
+			if (strcmp(type, "B") != 0)
+				dyn_unconvertible(type, typname);
+			return dyn_decode_binary(dyn_payload_string(type, payload));
+		case DYN_COL_BOOL:
+			if (is_bool)
+				return BoolGetDatum(json_object_get_boolean(payload));
+			if (!is_s && !is_n)
+				dyn_unconvertible(type, typname);
+			text = dyn_payload_string(type, payload);
+			break;
+		case DYN_COL_TEXT:
+			if (is_s || is_n)
+				text = dyn_payload_string(type, payload);
+			else if (is_bool)
+				text = json_object_get_boolean(payload) ? "true" : "false";
+			else if (strcmp(type, "B") == 0 || strcmp(type, "BS") == 0)
+				dyn_unconvertible(type, typname);
+			else
+			{
+				/* M, L and sets read as their JSON text */
+				initStringInfo(&buf);
+				dyn_append_plain_json(&buf, value);
+				text = buf.data;
+			}
+			break;
+		default:
+			if (is_s || is_n)
+				text = dyn_payload_string(type, payload);
+			else if (is_bool)
+				text = json_object_get_boolean(payload) ? "true" : "false";
+			else
+				dyn_unconvertible(type, typname);
+			break;
+	}
+	return InputFunctionCall(input, (char *) text, ioparam, typmod);
+}
+
+/* SS, NS, BS or L -> a one-dimensional array of the element type. */
+static Datum
+dyn_convert_array(DynColumn *col, const char *type, struct json_object *payload)
+{
+	bool		is_list = strcmp(type, "L") == 0;
+	size_t		n;
+	Datum	   *values;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			elemkind = col->elemkind;
+
+	if (!is_list && strcmp(type, "SS") != 0 && strcmp(type, "NS") != 0 &&
+		strcmp(type, "BS") != 0)
+		dyn_unconvertible(type, col->typname);
+	if (!json_object_is_type(payload, json_type_array))
+		dyn_bad_payload(type);
+
+	n = json_object_array_length(payload);
+	values = palloc(sizeof(Datum) * Max(n, 1));
+	nulls = palloc(sizeof(bool) * Max(n, 1));
+	for (size_t i = 0; i < n; i++)
+	{
+		struct json_object *elem = json_object_array_get_idx(payload, i);
+		struct json_object *elem_payload;
+		const char *elem_type;
+		struct json_object *wrapped = NULL;
+
+		if (is_list)
+			elem_type = dyn_attribute_type(elem, &elem_payload);
+		else
+		{
+			/* a set member is a bare string: wrap it as its scalar type */
+			elem_type = type[0] == 'S' ? "S" : type[0] == 'N' ? "N" : "B";
+			elem_payload = elem;
+			if (elemkind == DYN_COL_JSON)
+			{
+				wrapped = json_object_new_object();
+				json_object_object_add(wrapped, elem_type, json_object_get(elem));
+				elem = wrapped;
+			}
+		}
+
+		nulls[i] = strcmp(elem_type, "NULL") == 0;
+		if (nulls[i])
+			values[i] = (Datum) 0;
+		else
+		{
+			PG_TRY();
+			{
+				values[i] = dyn_convert_scalar(elemkind, &col->input, col->ioparam,
+											   col->typmod, col->elemtypname, elem_type,
+											   elem, elem_payload);
+			}
+			PG_FINALLY();
+			{
+				if (wrapped)
+					json_object_put(wrapped);
+			}
+			PG_END_TRY();
+		}
+	}
+
+	dims[0] = (int) n;
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(col->elemtype));
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
+											  col->elemtype, col->elemlen,
+											  col->elembyval, col->elemalign));
+}
+
+/*
+ * Convert an AttributeValue to the column's type.  NULL and a missing
+ * attribute both read as SQL NULL.
+ */
+Datum
+dyn_convert_value(DynColumn *col, DynJson *value, bool *isnull)
+{
+	struct json_object *payload;
+	const char *type;
+
+	*isnull = false;
+	if (value == NULL)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	type = dyn_attribute_type(value, &payload);
+	if (strcmp(type, "NULL") == 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	if (col->kind == DYN_COL_ARRAY)
+		return dyn_convert_array(col, type, payload);
+	return dyn_convert_scalar(col->kind, &col->input, col->ioparam, col->typmod,
+							  col->typname, type, value, payload);
+}
+
+static void
+dyn_convert_error_callback(void *arg)
+{
+	DynConvertContext *ctx = (DynConvertContext *) arg;
+	struct json_object *payload;
+	const char *type = "?";
+	StringInfoData shown;
+
+	initStringInfo(&shown);
+	if (json_object_is_type(ctx->value, json_type_object) &&
+		json_object_object_length(ctx->value) == 1)
+	{
+		struct json_object_iterator it = json_object_iter_begin(ctx->value);
+
+		type = json_object_iter_peek_name(&it);
+		payload = json_object_iter_peek_value(&it);
+		if (json_object_is_type(payload, json_type_string))
+			appendStringInfoString(&shown, json_object_get_string(payload));
+		else
+			appendStringInfoString(&shown,
+								   json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
+	}
+	else
+		appendStringInfoString(&shown,
+							   json_object_to_json_string_ext(ctx->value, JSON_C_TO_STRING_PLAIN));
+
+	if (shown.len > DYN_CONTEXT_VALUE_MAX)
+	{
+		/* cut on a character boundary */
+		int			cut = pg_mbcliplen(shown.data, shown.len, DYN_CONTEXT_VALUE_MAX);
+
+		shown.data[cut] = '\0';
+		appendStringInfoString(&shown, "...");
+	}
+	errcontext("converting DynamoDB attribute \"%s\" (type %s, value \"%s\") to column \"%s\" of foreign table \"%s\"",
+			   ctx->col->attname, type, shown.data, ctx->col->colname, ctx->relname);
+}
+
+/*
+ * The value of one column in one item, under an error context that tells
+ * exactly which value failed.
+ */
+Datum
+dyn_item_value(DynColumn *col, DynJson *item, bool *isnull, const char *relname)
+{
+	struct json_object *value;
+	DynConvertContext ctx;
+	ErrorContextCallback errcallback;
+	Datum		result;
+
+	if (!json_object_object_get_ex(item, col->attname, &value))
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+
+	ctx.relname = relname;
+	ctx.col = col;
+	ctx.value = value;
+	errcallback.callback = dyn_convert_error_callback;
+	errcallback.arg = &ctx;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	result = dyn_convert_value(col, value, isnull);
+
+	error_context_stack = errcallback.previous;
+	return result;
+}

@@ -1,0 +1,413 @@
+/*-------------------------------------------------------------------------
+ * option.c
+ *		The options of dynomite_fdw: the table of valid options and the
+ *		object each belongs to, the validator, and the merged options of a
+ *		server, user mapping, foreign table and column.  Option defaults live
+ *		here and nowhere else.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "dynomite_fdw.h"
+
+#define DYN_DEFAULT_CONNECT_TIMEOUT_MS	10000
+#define DYN_DEFAULT_REQUEST_TIMEOUT_MS	60000
+#define DYN_DEFAULT_MAX_RETRIES			3
+#define DYN_MAX_MAX_RETRIES				20
+#define DYN_MAX_TIMEOUT_SECONDS			3600.0
+
+typedef struct DynOptionDef
+{
+	const char *name;
+	Oid			context;		/* catalog the option belongs to */
+} DynOptionDef;
+
+static const DynOptionDef dyn_options[] = {
+	{"region", ForeignServerRelationId},
+	{"endpoint", ForeignServerRelationId},
+	{"connect_timeout", ForeignServerRelationId},
+	{"request_timeout", ForeignServerRelationId},
+	{"max_retries", ForeignServerRelationId},
+	{"access_key_id", UserMappingRelationId},
+	{"secret_access_key", UserMappingRelationId},
+	{"session_token", UserMappingRelationId},
+	{"table", ForeignTableRelationId},
+	{"page_size", ForeignTableRelationId},
+	{"consistent_read", ForeignTableRelationId},
+	{"attribute", AttributeRelationId},
+	{NULL, InvalidOid}
+};
+
+PG_FUNCTION_INFO_V1(dynomite_fdw_validator);
+
+static const char *
+dyn_context_name(Oid context)
+{
+	switch (context)
+	{
+		case ForeignServerRelationId:
+			return "server";
+		case UserMappingRelationId:
+			return "user mapping";
+		case ForeignTableRelationId:
+			return "foreign table";
+		case AttributeRelationId:
+			return "column";
+		default:
+			return "foreign-data wrapper";
+	}
+}
+
+static bool
+dyn_is_valid_option(const char *name, Oid context)
+{
+	for (const DynOptionDef *opt = dyn_options; opt->name; opt++)
+		if (opt->context == context && strcmp(opt->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void
+dyn_reject_unknown_option(const char *name, Oid context)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const DynOptionDef *opt = dyn_options; opt->name; opt++)
+	{
+		if (opt->context != context)
+			continue;
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", opt->name);
+	}
+
+	/* an option that belongs elsewhere is worth saying so */
+	for (const DynOptionDef *opt = dyn_options; opt->name; opt++)
+	{
+		if (strcmp(opt->name, name) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"%s\" is not valid for a %s",
+							name, dyn_context_name(context)),
+					 errdetail("Option \"%s\" belongs on the %s.",
+							   name, dyn_context_name(opt->context)),
+					 buf.len > 0 ?
+					 errhint("Valid options in this context are: %s.", buf.data) :
+					 errhint("There are no valid options in this context.")));
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+			 errmsg("invalid option \"%s\"", name),
+			 buf.len > 0 ?
+			 errhint("Valid options in this context are: %s.", buf.data) :
+			 errhint("There are no valid options in this context.")));
+}
+
+static void
+dyn_bad_value(const char *name, const char *value, const char *accepts)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", name, value),
+			 errhint("Option \"%s\" accepts %s.", name, accepts)));
+}
+
+/* Seconds, as a positive number with at most millisecond precision. */
+static int
+dyn_parse_timeout(const char *name, const char *value)
+{
+	char	   *end;
+	double		seconds;
+
+	errno = 0;
+	seconds = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 ||
+		!(seconds > 0.0) || seconds > DYN_MAX_TIMEOUT_SECONDS)
+		dyn_bad_value(name, value, "a number of seconds greater than 0 and at most 3600");
+	return (int) (seconds * 1000.0 + 0.5) > 0 ? (int) (seconds * 1000.0 + 0.5) : 1;
+}
+
+static int
+dyn_parse_int(const char *name, const char *value, int min, int max)
+{
+	char	   *end;
+	long		n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (end == value || *end != '\0' || errno != 0 || n < min || n > max)
+		dyn_bad_value(name, value,
+					  psprintf("an integer from %d to %d", min, max));
+	return (int) n;
+}
+
+static void
+dyn_check_region(const char *value)
+{
+	if (*value == '\0')
+		dyn_bad_value("region", value, "an AWS region name such as \"us-east-1\"");
+	for (const char *p = value; *p; p++)
+		if (!(isalnum((unsigned char) *p) || *p == '-'))
+			dyn_bad_value("region", value,
+						  "an AWS region name such as \"us-east-1\"");
+}
+
+static void
+dyn_check_endpoint(const char *value)
+{
+	const char *host;
+	const char *accepts = "an http:// or https:// URL with a host and no path, "
+	"such as \"https://dynamodb.us-east-1.amazonaws.com\"";
+
+	if (strncmp(value, "http://", 7) == 0)
+		host = value + 7;
+	else if (strncmp(value, "https://", 8) == 0)
+		host = value + 8;
+	else
+		dyn_bad_value("endpoint", value, accepts);
+
+	if (*host == '\0' || *host == '/' || *host == ':')
+		dyn_bad_value("endpoint", value, accepts);
+	for (const char *p = host; *p; p++)
+	{
+		/* a trailing slash is fine; any other path, query or user is not */
+		if (*p == '/' && p[1] == '\0')
+			break;
+		if (*p == '/' || *p == '?' || *p == '#' || *p == '@' ||
+			isspace((unsigned char) *p))
+			dyn_bad_value("endpoint", value, accepts);
+	}
+}
+
+static void
+dyn_check_attribute_name(const char *name, const char *value)
+{
+	if (*value == '\0')
+		dyn_bad_value(name, value, "a non-empty name");
+	if (strlen(value) > 255 && strcmp(name, "table") == 0)
+		dyn_bad_value(name, value, "a DynamoDB table name of at most 255 characters");
+}
+
+/*
+ * Validate the options of one object.  PostgreSQL passes the complete list
+ * after CREATE or ALTER, so required options can be checked here.
+ */
+Datum
+dynomite_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	bool		has_region = false;
+	bool		has_key = false;
+	bool		has_secret = false;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const char *name = def->defname;
+		char	   *value;
+
+		if (!dyn_is_valid_option(name, catalog))
+			dyn_reject_unknown_option(name, catalog);
+
+		value = defGetString(def);
+
+		if (strcmp(name, "region") == 0)
+		{
+			dyn_check_region(value);
+			has_region = true;
+		}
+		else if (strcmp(name, "endpoint") == 0)
+			dyn_check_endpoint(value);
+		else if (strcmp(name, "connect_timeout") == 0 ||
+				 strcmp(name, "request_timeout") == 0)
+			(void) dyn_parse_timeout(name, value);
+		else if (strcmp(name, "max_retries") == 0)
+			(void) dyn_parse_int(name, value, 0, DYN_MAX_MAX_RETRIES);
+		else if (strcmp(name, "page_size") == 0)
+			(void) dyn_parse_int(name, value, 1, 1000000);
+		else if (strcmp(name, "consistent_read") == 0)
+		{
+			bool		b;
+
+			if (!parse_bool(value, &b))
+				dyn_bad_value(name, value, "a boolean: true or false");
+		}
+		else if (strcmp(name, "table") == 0 || strcmp(name, "attribute") == 0)
+			dyn_check_attribute_name(name, value);
+		else if (strcmp(name, "access_key_id") == 0)
+		{
+			/* a key id is not secret, but it must be plausible */
+			if (*value == '\0')
+				dyn_bad_value(name, value, "a non-empty AWS access key id");
+			has_key = true;
+		}
+		else if (strcmp(name, "secret_access_key") == 0 ||
+				 strcmp(name, "session_token") == 0)
+		{
+			/* never echo a secret back */
+			if (*value == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"%s\" must not be empty", name)));
+			if (strcmp(name, "secret_access_key") == 0)
+				has_secret = true;
+		}
+	}
+
+	if (catalog == ForeignServerRelationId && !has_region)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"region\" is required for a dynomite_fdw server"),
+				 errhint("Add OPTIONS (region 'us-east-1') with the region of the DynamoDB tables.")));
+
+	if (catalog == UserMappingRelationId && has_key != has_secret)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("options \"access_key_id\" and \"secret_access_key\" must be given together")));
+
+	PG_RETURN_VOID();
+}
+
+static char *
+dyn_find_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/*
+ * Credentials: the user mapping's, or for a superuser without any, the
+ * server process's standard AWS variables.  A non-superuser must bring keys
+ * of their own, for the reason postgres_fdw demands a password: otherwise
+ * they would act with the server's identity.
+ */
+static void
+dyn_merge_credentials(DynOptions *opts, UserMapping *user)
+{
+	List	   *umopts = user ? user->options : NIL;
+
+	opts->access_key_id = dyn_find_option(umopts, "access_key_id");
+	opts->secret_access_key = dyn_find_option(umopts, "secret_access_key");
+	opts->session_token = dyn_find_option(umopts, "session_token");
+
+	if (opts->access_key_id && opts->secret_access_key)
+		return;
+
+	if (!superuser_arg(user ? user->userid : GetUserId()))
+		ereport(ERROR,
+				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
+				 errmsg("AWS credentials are required"),
+				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
+				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (ADD access_key_id '...', ADD secret_access_key '...').")));
+
+	opts->access_key_id = getenv("AWS_ACCESS_KEY_ID");
+	opts->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+	opts->session_token = getenv("AWS_SESSION_TOKEN");
+	if (opts->access_key_id == NULL || opts->secret_access_key == NULL ||
+		*opts->access_key_id == '\0' || *opts->secret_access_key == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("no AWS credentials found"),
+				 errdetail("The user mapping has no access_key_id and secret_access_key, and the server process has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."),
+				 errhint("Add access_key_id and secret_access_key to the user mapping.")));
+	opts->access_key_id = pstrdup(opts->access_key_id);
+	opts->secret_access_key = pstrdup(opts->secret_access_key);
+	if (opts->session_token)
+		opts->session_token = pstrdup(opts->session_token);
+}
+
+DynOptions *
+dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credentials)
+{
+	DynOptions *opts = palloc0(sizeof(DynOptions));
+	char	   *value;
+
+	opts->region = dyn_find_option(server->options, "region");
+	if (opts->region == NULL)	/* only if the catalog was edited by hand */
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" has no region", server->servername)));
+
+	value = dyn_find_option(server->options, "endpoint");
+	if (value)
+	{
+		size_t		len = strlen(value);
+
+		opts->endpoint = pstrdup(value);
+		if (len > 0 && opts->endpoint[len - 1] == '/')
+			opts->endpoint[len - 1] = '\0';
+	}
+	else
+		opts->endpoint = psprintf("https://dynamodb.%s.amazonaws.com", opts->region);
+
+	value = dyn_find_option(server->options, "connect_timeout");
+	opts->connect_timeout_ms = value ? dyn_parse_timeout("connect_timeout", value)
+		: DYN_DEFAULT_CONNECT_TIMEOUT_MS;
+	value = dyn_find_option(server->options, "request_timeout");
+	opts->request_timeout_ms = value ? dyn_parse_timeout("request_timeout", value)
+		: DYN_DEFAULT_REQUEST_TIMEOUT_MS;
+	value = dyn_find_option(server->options, "max_retries");
+	opts->max_retries = value ? dyn_parse_int("max_retries", value, 0, DYN_MAX_MAX_RETRIES)
+		: DYN_DEFAULT_MAX_RETRIES;
+
+	if (credentials)
+		dyn_merge_credentials(opts, user);
+	return opts;
+}
+
+DynOptions *
+dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *user = credentials ? GetUserMapping(userid, server->serverid) : NULL;
+	DynOptions *opts = dyn_get_server_options(server, user, credentials);
+	char	   *value;
+
+	opts->table = dyn_find_option(table->options, "table");
+	if (opts->table == NULL)
+		opts->table = get_rel_name(foreigntableid);
+
+	value = dyn_find_option(table->options, "page_size");
+	opts->page_size = value ? dyn_parse_int("page_size", value, 1, 1000000) : 0;
+
+	value = dyn_find_option(table->options, "consistent_read");
+	opts->consistent_read = false;
+	if (value && !parse_bool(value, &opts->consistent_read))
+		dyn_bad_value("consistent_read", value, "a boolean: true or false");
+	return opts;
+}
+
+/* The DynamoDB attribute a column reads: its "attribute" option or its name. */
+char *
+dyn_column_attribute(Oid relid, AttrNumber attnum)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	char	   *value = dyn_find_option(options, "attribute");
+
+	return value ? value : get_attname(relid, attnum, false);
+}

@@ -1,0 +1,146 @@
+// Test data for the dynomite_fdw regression and integration tests.
+//
+// Each entry maps a table name to:
+//   table:  the CreateTable input (TableName is filled in from the entry's
+//           name if omitted; BillingMode PAY_PER_REQUEST is the default)
+//   items:  a function returning an array of items
+//   format: 'plain' (default) - items are plain JS objects, marshalled with
+//           @aws-sdk/util-dynamodb (JS Set of strings -> SS, Set of numbers
+//           -> NS, nested objects -> M, arrays -> L, Uint8Array -> B);
+//           'typed' - items are already DynamoDB typed JSON
+//           ({"n": {"N": "1"}}), written as is.  Use 'typed' when exact
+//           number strings, binary sets or NULL matter.
+//
+// All data is deterministic: the expected/ files depend on it.
+
+'use strict';
+
+const CATEGORIES = ['Cloud', 'Database', 'DevOps'];
+
+function pad3(n) {
+  return String(n).padStart(3, '0');
+}
+
+// Deterministic pseudo-random text (no Math.random): a small LCG seeded
+// from n, mapped onto lowercase letters.
+function payload(n, length) {
+  let state = (n * 2654435761) >>> 0;
+  const chars = new Array(length);
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    chars[i] = String.fromCharCode(97 + ((state >>> 16) % 26));
+  }
+  return chars.join('');
+}
+
+const fixtures = {
+  // 50 blog posts: scalar, set and map attributes.
+  Posts: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let n = 1; n <= 50; n++) {
+        out.push({
+          id: `post-${n}`,
+          title: `post ${n}`,
+          category: CATEGORIES[(n - 1) % 3],
+          views: n * 10,
+          tags: n % 2 === 0 ? new Set(['aws', 'dynamodb']) : new Set(['sql']),
+          body: { words: n * 100, draft: n % 5 === 0 },
+          published: `2024-01-${String(((n - 1) % 31) + 1).padStart(2, '0')}`,
+        });
+      }
+      return out;
+    },
+  },
+
+  // 50 small items for Limit / pagination tests.
+  Paging: {
+    table: {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let n = 1; n <= 50; n++) {
+        out.push({ pk: `item-${pad3(n)}`, n, label: `label ${pad3(n)}` });
+      }
+      return out;
+    },
+  },
+
+  // 250 items of ~10 KB each (~2.5 MB): a Scan without Limit needs several
+  // 1 MB pages.
+  BigItems: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let n = 1; n <= 250; n++) {
+        out.push({ id: `big-${pad3(n)}`, n, payload: payload(n, 10240) });
+      }
+      return out;
+    },
+  },
+
+  // Every attribute type, in typed JSON so that number strings, binary
+  // values and NULL are exactly as written.  t1 has everything, t2 almost
+  // nothing, t3 empty and nested containers.
+  Types: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    format: 'typed',
+    items: () => [
+      {
+        id: { S: 't1' },
+        s: { S: 'hello wörld' },
+        n_int: { N: '42' },
+        n_big: { N: '9223372036854775807' },
+        n_dec: { N: '12345678901234567890.123456789012345678' },
+        n_float: { N: '3.25' },
+        n_neg: { N: '-17' },
+        b: { B: Uint8Array.from([0, 1, 255]) },
+        yes: { BOOL: true },
+        nul: { NULL: true },
+        m: {
+          M: {
+            a: { N: '1.50' },
+            b: { L: [{ S: 'x' }, { BOOL: false }, { NULL: true }] },
+            c: { B: Uint8Array.from([0, 1, 255]) },
+            q: { S: 'say "hi"\n\ttab' },
+          },
+        },
+        l: { L: [{ N: '1' }, { S: 'two' }, { M: { three: { N: '3' } } }] },
+        ss: { SS: ['a', 'b', 'c'] },
+        ns: { NS: ['1', '2.5', '-3'] },
+        ns_int: { NS: ['1', '2', '3'] },
+        bs: { BS: [Uint8Array.from([0, 1, 255]), Uint8Array.from([104, 105])] },
+        d: { S: '2024-02-29' },
+        ts: { S: '2024-02-29T12:34:56Z' },
+        u: { S: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' },
+        ip: { S: '127.0.0.1' },
+        long: { S: 'x'.repeat(300) },
+      },
+      { id: { S: 't2' }, nul: { NULL: true } },
+      {
+        id: { S: 't3' },
+        m: { M: {} },
+        l: { L: [] },
+      },
+    ],
+  },
+
+};
+
+module.exports = fixtures;

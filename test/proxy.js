@@ -1,0 +1,658 @@
+#!/usr/bin/env node
+// Loopback proxy for the dynomite_fdw test stack.
+//
+// Sits in front of dynalite (which does not check signatures) and verifies
+// every request's AWS Signature Version 4 by re-signing it with the AWS SDK's
+// own signer (@smithy/signature-v4) and comparing the results.  Verified
+// requests are forwarded to dynalite and the answer is streamed back as is;
+// rejected requests get a DynamoDB-style JSON error.  Per X-Amz-Target it
+// counts requests, items returned and response bytes, for tests that assert
+// how many round trips the FDW made.
+//
+// Usage: node test/proxy.js --port P --upstream http://127.0.0.1:Q
+//
+// Environment:
+//   PROXY_CREDENTIALS  "AKID1:secret1,AKID2:secret2[:token2]"  (required)
+//                      An optional third field pins the session token that
+//                      requests with that key id must carry.
+//   PROXY_DELAY_MS     fixed delay before forwarding each request (default 0)
+//   PROXY_SERVICE      service the credential scope must name (default
+//                      "dynamodb"; empty accepts any)
+//   PROXY_REGION       region the credential scope must name (default: any)
+//
+// Admin endpoints (unsigned, loopback only, not counted):
+//   GET  /__stats             {"<target>": {"requests", "items", "bytes"}}
+//   GET  /__stats?format=tsv  "target\trequests\titems\tbytes" lines, sorted
+//   POST /__reset (or GET)    zero all counters
+
+'use strict';
+
+const http = require('node:http');
+const crypto = require('node:crypto');
+const {
+  SignatureV4,
+  prepareRequest,
+  getCanonicalHeaders,
+  getPayloadHash,
+} = require('@smithy/signature-v4');
+const { Hash } = require('@smithy/hash-node');
+
+const Sha256 = Hash.bind(null, 'sha256');
+
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const CORAL = 'com.amazon.coral.service#';
+const MISMATCH_MESSAGE =
+  'The request signature we calculated does not match the signature you provided. ' +
+  'Check your AWS Secret Access Key and signing method. ' +
+  'Consult the service documentation for details.';
+const BAD_TOKEN_MESSAGE = 'The security token included in the request is invalid.';
+
+// Hop-by-hop headers: never forwarded in either direction.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding',
+  'upgrade', 'te', 'trailer',
+]);
+
+// Operations whose responses carry items worth counting.
+const ITEM_OPERATIONS = new Set([
+  'Scan', 'Query', 'GetItem', 'BatchGetItem',
+  'ExecuteStatement', 'BatchExecuteStatement', 'TransactGetItems',
+]);
+
+// ---------------------------------------------------------------------------
+// Credentials
+
+function parseCredentials(spec) {
+  const table = new Map();
+  for (const entry of String(spec || '').split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const parts = trimmed.split(':');
+    if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
+      throw new Error(`bad PROXY_CREDENTIALS entry '${trimmed}' (want AKID:secret[:token])`);
+    }
+    table.set(parts[0], { secret: parts[1], token: parts[2] || null });
+  }
+  return table;
+}
+
+// ---------------------------------------------------------------------------
+// Signature verification
+
+function reject(type, message, reason, extra) {
+  return { ok: false, type: CORAL + type, message, reason: reason || message, ...extra };
+}
+
+// "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=x;y, Signature=hex"
+function parseAuthorization(value) {
+  const text = value.trim();
+  const space = text.indexOf(' ');
+  const algorithm = space < 0 ? text : text.slice(0, space);
+  const params = {};
+  if (space >= 0) {
+    for (const piece of text.slice(space + 1).split(',')) {
+      const item = piece.trim();
+      if (!item) continue;
+      const eq = item.indexOf('=');
+      if (eq < 0) return { algorithm, params, malformed: item };
+      params[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+    }
+  }
+  return { algorithm, params };
+}
+
+// 20240102T030405Z -> Date (or null)
+function parseAmzDate(value) {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return null;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const date = new Date(ms);
+  // Reject roll-overs such as month 13 or second 61.
+  if (date.getUTCFullYear() !== +m[1] || date.getUTCMonth() !== +m[2] - 1 ||
+      date.getUTCDate() !== +m[3] || date.getUTCHours() !== +m[4] ||
+      date.getUTCMinutes() !== +m[5] || date.getUTCSeconds() !== +m[6]) {
+    return null;
+  }
+  return date;
+}
+
+function amzDate(date) {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}
+
+// Query string -> object with decoded keys/values (repeated keys -> arrays),
+// the shape the signer expects.  '+' is kept literally, as SigV4 does.
+function parseQuery(raw) {
+  const query = {};
+  if (!raw) return query;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const key = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : safeDecode(pair.slice(eq + 1));
+    if (!Object.prototype.hasOwnProperty.call(query, key)) query[key] = value;
+    else if (Array.isArray(query[key])) query[key].push(value);
+    else query[key] = [query[key], value];
+  }
+  return query;
+}
+
+function safeDecode(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+// [[name, value], ...] -> {lowercase name: "v1,v2"} (repeated headers joined
+// with commas, each value trimmed, as the SigV4 canonical form wants).
+function collectHeaders(pairs) {
+  const headers = {};
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    const v = String(value).trim();
+    headers[key] = Object.prototype.hasOwnProperty.call(headers, key) ? `${headers[key]},${v}` : v;
+  }
+  return headers;
+}
+
+function sameHex(a, b) {
+  const x = Buffer.from(String(a));
+  const y = Buffer.from(String(b));
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+
+/**
+ * Verify one request's SigV4 Authorization header.
+ *
+ * @param {object} req  {method, url (raw path + query), headerPairs: [[name, value]...], body: Buffer}
+ * @param {object} opts {credentials: Map, service?: string, region?: string,
+ *                       now?: Date, maxSkewMs?: number}
+ * @returns {Promise<object>} {ok: true, accessKeyId} or
+ *          {ok: false, type, message, reason, accessKeyId?}
+ */
+async function verifyRequest(req, opts) {
+  const headers = collectHeaders(req.headerPairs);
+  const body = req.body || Buffer.alloc(0);
+  const qpos = req.url.indexOf('?');
+  const path = qpos < 0 ? req.url : req.url.slice(0, qpos);
+  const query = parseQuery(qpos < 0 ? '' : req.url.slice(qpos + 1));
+
+  const authorization = headers.authorization;
+  if (!authorization) {
+    const why = 'X-Amz-Algorithm' in query
+      ? 'query-string (presigned) authentication is not supported by the test proxy'
+      : 'no Authorization header';
+    return reject('MissingAuthenticationTokenException', 'Request is missing Authentication Token', why);
+  }
+  if (!authorization.trim().startsWith('AWS4-')) {
+    return reject('MissingAuthenticationTokenException', 'Request is missing Authentication Token',
+      'Authorization header does not start with AWS4-');
+  }
+
+  const auth = parseAuthorization(authorization);
+  if (auth.malformed !== undefined) {
+    return reject('IncompleteSignatureException',
+      `'${auth.malformed}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'.`);
+  }
+  let missing = '';
+  for (const p of ['Credential', 'Signature', 'SignedHeaders']) {
+    if (!auth.params[p]) missing += `Authorization header requires '${p}' parameter. `;
+  }
+  if (!headers['x-amz-date']) {
+    missing += "Authorization header requires existence of an 'X-Amz-Date' header " +
+      "(the test proxy does not accept 'Date'). ";
+  }
+  if (missing) return reject('IncompleteSignatureException', `${missing}Authorization=${authorization}`);
+
+  const xAmzDate = headers['x-amz-date'];
+  const signingDate = parseAmzDate(xAmzDate);
+  if (!signingDate) {
+    return reject('IncompleteSignatureException',
+      `Date must be in ISO-8601 'basic format'. Got '${xAmzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+  }
+  const now = opts.now || new Date();
+  const skew = opts.maxSkewMs === undefined ? MAX_SKEW_MS : opts.maxSkewMs;
+  if (signingDate.getTime() < now.getTime() - skew) {
+    const limit = new Date(now.getTime() - skew);
+    return reject('InvalidSignatureException',
+      `Signature expired: ${xAmzDate} is now earlier than ${amzDate(limit)} (${amzDate(now)} - 15 min.)`);
+  }
+  if (signingDate.getTime() > now.getTime() + skew) {
+    const limit = new Date(now.getTime() + skew);
+    return reject('InvalidSignatureException',
+      `Signature not yet current: ${xAmzDate} is still later than ${amzDate(limit)} (${amzDate(now)} + 15 min.)`);
+  }
+
+  const signedHeaders = auth.params.SignedHeaders.split(';');
+  const signedSet = new Set(signedHeaders);
+  if (!signedSet.has('host')) {
+    return reject('InvalidSignatureException', "'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+
+  if (auth.algorithm !== ALGORITHM) {
+    return reject('IncompleteSignatureException',
+      `Unsupported AWS 'algorithm': '${auth.algorithm}' (only ${ALGORITHM} for now). `);
+  }
+
+  const credential = auth.params.Credential.replace(/\/+$/, '');
+  const scope = credential.split('/');
+  if (scope.length !== 5) {
+    return reject('IncompleteSignatureException',
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+  }
+  const [accessKeyId, scopeDate, scopeRegion, scopeService, terminator] = scope;
+  let scopeProblems = '';
+  if (opts.region && scopeRegion !== opts.region) {
+    scopeProblems += `Credential should be scoped to a valid region, not '${scopeRegion}'. `;
+  } else if (!/^[a-z0-9-]+$/.test(scopeRegion)) {
+    scopeProblems += `Credential should be scoped to a valid region, not '${scopeRegion}'. `;
+  }
+  if (opts.service && scopeService !== opts.service) {
+    scopeProblems += `Credential should be scoped to correct service: '${opts.service}'. `;
+  }
+  if (terminator !== 'aws4_request') {
+    scopeProblems += `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `;
+  }
+  if (scopeDate !== xAmzDate.slice(0, 8)) {
+    scopeProblems += 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ' +
+      `'${scopeDate}' != '${xAmzDate.slice(0, 8)}', from '${xAmzDate}'.`;
+  }
+  if (scopeProblems) return reject('InvalidSignatureException', scopeProblems.trim(), undefined, { accessKeyId });
+
+  const entry = opts.credentials.get(accessKeyId);
+  if (!entry) {
+    return reject('UnrecognizedClientException', BAD_TOKEN_MESSAGE,
+      `unknown access key id '${accessKeyId}'`, { accessKeyId });
+  }
+
+  const token = headers['x-amz-security-token'];
+  if (token !== undefined && !signedSet.has('x-amz-security-token')) {
+    return reject('InvalidSignatureException',
+      `${MISMATCH_MESSAGE} (X-Amz-Security-Token is present but not among SignedHeaders.)`,
+      'X-Amz-Security-Token present but not signed', { accessKeyId });
+  }
+  if (entry.token && token !== entry.token) {
+    return reject('UnrecognizedClientException', BAD_TOKEN_MESSAGE,
+      token === undefined ? 'session token required for this key id but absent' : 'wrong session token',
+      { accessKeyId });
+  }
+
+  // The SDK signer regenerates these itself (x-amz-date from signingDate),
+  // and always drops 'date' and 'authorization'.
+  if (signedSet.has('date') || signedSet.has('authorization')) {
+    return reject('InvalidSignatureException', MISMATCH_MESSAGE,
+      "signing 'date' or 'authorization' is not supported (sign x-amz-date instead)", { accessKeyId });
+  }
+  if (!signedSet.has('x-amz-date')) {
+    return reject('InvalidSignatureException', MISMATCH_MESSAGE,
+      'x-amz-date is not among SignedHeaders', { accessKeyId });
+  }
+  const absent = signedHeaders.filter((h) => !Object.prototype.hasOwnProperty.call(headers, h));
+  if (absent.length) {
+    return reject('InvalidSignatureException', MISMATCH_MESSAGE,
+      `signed header(s) missing from request: ${absent.join(',')}`, { accessKeyId });
+  }
+
+  const contentSha = headers['x-amz-content-sha256'];
+  if (contentSha !== undefined) {
+    const actual = crypto.createHash('sha256').update(body).digest('hex');
+    if (contentSha !== actual) {
+      return reject('InvalidSignatureException',
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        `x-amz-content-sha256 ${contentSha} != body hash ${actual}`, { accessKeyId });
+    }
+  }
+
+  // Re-sign exactly the signed headers with the SDK signer.
+  const toSign = {
+    method: req.method,
+    protocol: 'http:',
+    hostname: headers.host,
+    path,
+    query,
+    headers: {},
+    body: body.length ? body : undefined,
+  };
+  for (const h of signedHeaders) toSign.headers[h] = headers[h];
+
+  const signer = new SignatureV4({
+    credentials: { accessKeyId, secretAccessKey: entry.secret },
+    region: scopeRegion,
+    service: scopeService,
+    sha256: Sha256,
+    applyChecksum: false,
+    uriEscapePath: true,
+  });
+  const signed = await signer.sign(toSign, {
+    signingDate,
+    signingRegion: scopeRegion,
+    signingService: scopeService,
+    signableHeaders: signedSet,
+  });
+  const expected = parseAuthorization(signed.headers.authorization).params;
+
+  if (expected.SignedHeaders === auth.params.SignedHeaders && sameHex(expected.Signature, auth.params.Signature)) {
+    return { ok: true, accessKeyId };
+  }
+
+  // Mismatch: tell the client what we signed, as DynamoDB does.
+  const prepared = prepareRequest(toSign);
+  prepared.headers['x-amz-date'] = xAmzDate;
+  const canonicalHeaders = getCanonicalHeaders(prepared, undefined, signedSet);
+  const canonicalRequest = signer.createCanonicalRequest(prepared, canonicalHeaders,
+    await getPayloadHash(prepared, Sha256));
+  const stringToSign = await signer.createStringToSign(xAmzDate,
+    `${scopeDate}/${scopeRegion}/${scopeService}/aws4_request`, canonicalRequest, ALGORITHM);
+  let why = 'signature mismatch';
+  if (expected.SignedHeaders !== auth.params.SignedHeaders) {
+    why = `SignedHeaders not in canonical form: got '${auth.params.SignedHeaders}', ` +
+      `expected '${expected.SignedHeaders}'`;
+  }
+  return reject('InvalidSignatureException',
+    `${MISMATCH_MESSAGE}\n\nThe Canonical String for this request should have been\n'${canonicalRequest}'\n\n` +
+    `The String-to-Sign should have been\n'${stringToSign}'\n`,
+    `${why}; canonical request ${JSON.stringify(canonicalRequest)}`,
+    { accessKeyId, canonicalRequest, stringToSign });
+}
+
+// ---------------------------------------------------------------------------
+// Counters
+
+const counters = new Map();
+
+function count(target, items, bytes) {
+  let c = counters.get(target);
+  if (!c) {
+    c = { requests: 0, items: 0, bytes: 0 };
+    counters.set(target, c);
+  }
+  c.requests += 1;
+  c.items += items;
+  c.bytes += bytes;
+}
+
+function statsObject() {
+  const out = {};
+  for (const key of [...counters.keys()].sort()) out[key] = { ...counters.get(key) };
+  return out;
+}
+
+function statsTsv() {
+  let text = '';
+  for (const key of [...counters.keys()].sort()) {
+    const c = counters.get(key);
+    text += `${key}\t${c.requests}\t${c.items}\t${c.bytes}\n`;
+  }
+  return text;
+}
+
+function countItems(operation, json) {
+  if (!json || typeof json !== 'object') return 0;
+  if (Array.isArray(json.Items)) return json.Items.length;
+  if (operation === 'BatchGetItem') {
+    let n = 0;
+    if (json.Responses && typeof json.Responses === 'object') {
+      for (const rows of Object.values(json.Responses)) if (Array.isArray(rows)) n += rows.length;
+    }
+    return n;
+  }
+  if (operation === 'GetItem') return json.Item ? 1 : 0;
+  if (Array.isArray(json.Responses)) {
+    // TransactGetItems / BatchExecuteStatement: [{Item: ...}, ...]
+    return json.Responses.filter((r) => r && r.Item).length;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// HTTP server
+
+function sendJson(res, status, obj, extraHeaders) {
+  const body = Buffer.from(JSON.stringify(obj));
+  res.writeHead(status, {
+    'Content-Type': 'application/x-amz-json-1.0',
+    'Content-Length': body.length,
+    'x-amzn-RequestId': crypto.randomUUID(),
+    ...extraHeaders,
+  });
+  res.end(body);
+  return body.length;
+}
+
+function handleAdmin(req, res) {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname === '/__stats' && req.method === 'GET') {
+    if (url.searchParams.get('format') === 'tsv') {
+      const text = statsTsv();
+      res.writeHead(200, { 'Content-Type': 'text/tab-separated-values; charset=utf-8' });
+      res.end(text);
+    } else {
+      const text = JSON.stringify(statsObject());
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(text);
+    }
+    return;
+  }
+  if (url.pathname === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
+    counters.clear();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"reset":true}');
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('unknown admin endpoint\n');
+}
+
+function createProxy(options) {
+  const upstream = new URL(options.upstream);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const delayMs = options.delayMs || 0;
+  const verifyOpts = {
+    credentials: options.credentials,
+    service: options.service,
+    region: options.region,
+  };
+  const log = options.log || ((line) => process.stderr.write(`${line}\n`));
+
+  function forward(req, res, body, target) {
+    const operation = target.split('.').pop();
+    const headers = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      if (HOP_BY_HOP.has(name) || name === 'content-length') continue;
+      headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    }
+    headers.push('Content-Length', String(body.length));
+
+    const up = http.request({
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent,
+    }, (upRes) => {
+      const out = [];
+      for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
+        const name = upRes.rawHeaders[i].toLowerCase();
+        if (name === 'connection' || name === 'keep-alive') continue;
+        out.push(upRes.rawHeaders[i], upRes.rawHeaders[i + 1]);
+      }
+      res.writeHead(upRes.statusCode, upRes.statusMessage, out);
+      const wantItems = ITEM_OPERATIONS.has(operation) && upRes.statusCode === 200 &&
+        !upRes.headers['content-encoding'];
+      const chunks = wantItems ? [] : null;
+      let bytes = 0;
+      upRes.on('data', (chunk) => {
+        bytes += chunk.length;
+        if (chunks) chunks.push(chunk);
+        res.write(chunk);
+      });
+      upRes.on('end', () => {
+        res.end();
+        let items = 0;
+        if (chunks) {
+          try {
+            items = countItems(operation, JSON.parse(Buffer.concat(chunks, bytes).toString('utf8')));
+          } catch {
+            items = 0;
+          }
+        }
+        count(target, items, bytes);
+      });
+      upRes.on('error', (err) => {
+        log(`${new Date().toISOString()} upstream response error ${target}: ${err.message}`);
+        count(target, 0, bytes);
+        res.destroy(err);
+      });
+    });
+    up.on('error', (err) => {
+      log(`${new Date().toISOString()} upstream error ${target}: ${err.message}`);
+      if (res.headersSent) {
+        res.destroy(err);
+        return;
+      }
+      const n = sendJson(res, 502, {
+        __type: 'com.amazon.coral.availability#ServiceUnavailableException',
+        message: `test proxy could not reach upstream: ${err.message}`,
+      });
+      count(target, 0, n);
+    });
+    up.end(body);
+  }
+
+  async function handle(req, res, body) {
+    const target = req.headers['x-amz-target'] || '(none)';
+    let verdict;
+    try {
+      verdict = await verifyRequest({
+        method: req.method,
+        url: req.url,
+        headerPairs: pairs(req.rawHeaders),
+        body,
+      }, verifyOpts);
+    } catch (err) {
+      verdict = reject('InvalidSignatureException', MISMATCH_MESSAGE, `verifier error: ${err.message}`);
+    }
+    if (!verdict.ok) {
+      const n = sendJson(res, 400, { __type: verdict.type, message: verdict.message });
+      count('rejected', 0, n);
+      if (!verdict.accessKeyId) {
+        const m = /Credential=([^/,\s]+)/.exec(req.headers.authorization || '');
+        if (m) verdict.accessKeyId = m[1];
+      }
+      log(`${new Date().toISOString()} rejected ${verdict.type.split('#').pop()} target=${target} ` +
+        `key=${verdict.accessKeyId || '-'} ${req.method} ${req.url}: ${verdict.reason.replace(/\s+/g, ' ')}`);
+      return;
+    }
+    if (delayMs > 0) setTimeout(() => forward(req, res, body, target), delayMs);
+    else forward(req, res, body, target);
+  }
+
+  const server = http.createServer((req, res) => {
+    if (req.url.startsWith('/__')) {
+      req.resume();
+      req.on('end', () => handleAdmin(req, res));
+      return;
+    }
+    const chunks = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        tooBig = true;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooBig) {
+        res.writeHead(413, { 'Content-Length': 0 });
+        res.end();
+        return;
+      }
+      handle(req, res, Buffer.concat(chunks, size)).catch((err) => {
+        log(`${new Date().toISOString()} internal error: ${err.stack || err}`);
+        if (!res.headersSent) sendJson(res, 500, { __type: 'com.amazon.coral.service#InternalFailure', message: String(err) });
+        else res.destroy();
+      });
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.keepAliveTimeout = 30000;
+  server.on('close', () => agent.destroy());
+  return server;
+}
+
+function pairs(raw) {
+  const out = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Command line
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unexpected argument '${a}'`);
+    if (m[2] !== undefined) args[m[1]] = m[2];
+    else if (i + 1 < argv.length) args[m[1]] = argv[++i];
+    else throw new Error(`option --${m[1]} needs a value`);
+  }
+  return args;
+}
+
+function main() {
+  let args;
+  let credentials;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    if (args.port === undefined || !args.upstream) throw new Error('--port and --upstream are required');
+    credentials = parseCredentials(process.env.PROXY_CREDENTIALS);
+    if (credentials.size === 0) throw new Error('PROXY_CREDENTIALS is empty');
+  } catch (err) {
+    process.stderr.write(`proxy: ${err.message}\n` +
+      'usage: PROXY_CREDENTIALS=AKID:secret[,...] node proxy.js --port P --upstream http://127.0.0.1:Q\n');
+    process.exit(2);
+  }
+  const delayMs = Number(process.env.PROXY_DELAY_MS || 0);
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    process.stderr.write(`proxy: bad PROXY_DELAY_MS '${process.env.PROXY_DELAY_MS}'\n`);
+    process.exit(2);
+  }
+  const service = process.env.PROXY_SERVICE === undefined ? 'dynamodb' : process.env.PROXY_SERVICE;
+  const server = createProxy({
+    upstream: args.upstream,
+    credentials,
+    delayMs,
+    service: service || undefined,
+    region: process.env.PROXY_REGION || undefined,
+  });
+  server.listen(Number(args.port), '127.0.0.1', () => {
+    const { port } = server.address();
+    process.stdout.write(`proxy listening on http://127.0.0.1:${port} -> ${args.upstream} ` +
+      `(keys: ${[...credentials.keys()].join(',')}; delay ${delayMs} ms)\n`);
+  });
+  const shutdown = () => {
+    server.close(() => process.exit(0));
+    // Idle keep-alive sockets would hold close() open; drop them.
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+module.exports = { verifyRequest, parseCredentials, parseAuthorization, countItems, createProxy };
+
+if (require.main === module) main();
