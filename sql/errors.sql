@@ -131,9 +131,55 @@ ALTER SERVER dynamo_silent OPTIONS (SET request_timeout '0.3');
 SELECT show_error('SELECT * FROM silent');
 
 -- ===================================================================
--- after all that, the good server still answers
+-- retries: throttling, 5xx and dropped connections are tried again;
+-- the proxy answers the next requests with the failure given
 -- ===================================================================
 CREATE FOREIGN TABLE posts (id text, views integer) SERVER dynamo OPTIONS (table 'Posts');
+CREATE TEMP TABLE proxy_out (line text);
+CREATE FUNCTION proxy_fail(n int, status int, type text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COPY proxy_out FROM PROGRAM %L',
+    format('curl -sf -o /dev/null -X POST "http://127.0.0.1:$PROXY_PORT/__fail?count=%s&status=%s&type=%s"',
+           n, status, type));
+END $$;
+SELECT proxy_fail(2, 400, 'ProvisionedThroughputExceededException');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM posts;
+SELECT proxy_fail(1, 400, 'ThrottlingException');
+SELECT count(id), sum(views) FROM posts;
+SELECT proxy_fail(1, 500, 'InternalServerError');
+SELECT count(id), sum(views) FROM posts;
+SELECT proxy_fail(1, 503, 'ServiceUnavailable');
+SELECT count(id), sum(views) FROM posts;
+-- connections dropped without an answer
+SELECT proxy_fail(2, 400, 'close');
+SELECT count(id), sum(views) FROM posts;
+-- more failures than max_retries allows
+SELECT proxy_fail(4, 400, 'ProvisionedThroughputExceededException');
+SELECT count(id) FROM posts;
+SELECT proxy_fail(3, 500, 'InternalServerError');
+ALTER SERVER dynamo OPTIONS (ADD max_retries '1');
+SELECT count(id) FROM posts;
+-- the third injected failure is still pending: it is retried once, then
+-- the answer comes
+SELECT count(id) FROM posts;
+ALTER SERVER dynamo OPTIONS (DROP max_retries);
+-- what must not be retried is not: the error comes from the first answer
+SELECT proxy_fail(2, 400, 'ValidationException');
+SELECT count(id) FROM posts;
+SELECT count(id) FROM posts;
+SELECT count(id) FROM posts;
+
+-- ===================================================================
+-- a kept-alive connection the server closed while idle (after 5 s, as
+-- dynalite does) is reopened
+-- ===================================================================
+SELECT pg_sleep(6);
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM posts;
+
+-- ===================================================================
+-- after all that, the good server still answers
+-- ===================================================================
 SELECT count(id), sum(views) FROM posts;
 
 -- nothing but reading is supported

@@ -426,6 +426,7 @@ dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 			{
 				/* a reused connection closed under us: once more, at once */
 				stale_retry_used = true;
+				resp->retries++;
 				attempt--;
 				continue;
 			}

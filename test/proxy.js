@@ -24,6 +24,11 @@
 //   GET  /__stats             {"<target>": {"requests", "items", "bytes"}}
 //   GET  /__stats?format=tsv  "target\trequests\titems\tbytes" lines, sorted
 //   POST /__reset (or GET)    zero all counters
+//   POST /__fail?count=N&status=S&type=T
+//                             the next N signed DynamoDB requests get HTTP S
+//                             with error type T instead of an answer (type
+//                             "close" drops the connection instead); they
+//                             are counted under target "injected"
 
 'use strict';
 
@@ -423,6 +428,26 @@ function sendJson(res, status, obj, extraHeaders) {
   return body.length;
 }
 
+// failures to inject into the next requests (POST /__fail)
+const injected = { count: 0, status: 400, type: '' };
+
+function injectFailure(res) {
+  if (injected.count <= 0) return false;
+  injected.count--;
+  if (injected.type === 'close') {
+    count('injected', 0, 0);
+    res.socket.destroy();
+    return true;
+  }
+  const prefix = 'com.amazonaws.dynamodb.v20120810#';
+  const n = sendJson(res, injected.status, {
+    __type: prefix + injected.type,
+    message: `injected by the test proxy (${injected.type})`,
+  });
+  count('injected', 0, n);
+  return true;
+}
+
 function handleAdmin(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname === '/__stats' && req.method === 'GET') {
@@ -437,8 +462,25 @@ function handleAdmin(req, res) {
     }
     return;
   }
+  if (url.pathname === '/__fail' && req.method === 'POST') {
+    const n = Number(url.searchParams.get('count') || 1);
+    const status = Number(url.searchParams.get('status') || 400);
+    const type = url.searchParams.get('type') || 'ProvisionedThroughputExceededException';
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(status) || status < 100 || status > 599) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('bad count or status\n');
+      return;
+    }
+    injected.count = n;
+    injected.status = status;
+    injected.type = type;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ fail: n, status, type }));
+    return;
+  }
   if (url.pathname === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
     counters.clear();
+    injected.count = 0;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"reset":true}');
     return;
@@ -550,6 +592,7 @@ function createProxy(options) {
         `key=${verdict.accessKeyId || '-'} ${req.method} ${req.url}: ${verdict.reason.replace(/\s+/g, ' ')}`);
       return;
     }
+    if (injectFailure(res)) return;
     if (delayMs > 0) setTimeout(() => forward(req, res, body, target), delayMs);
     else forward(req, res, body, target);
   }
@@ -585,7 +628,8 @@ function createProxy(options) {
     });
     req.on('error', () => res.destroy());
   });
-  server.keepAliveTimeout = 30000;
+  // idle keep-alive connections close after 5 s, as dynalite's do
+  server.keepAliveTimeout = 5000;
   server.on('close', () => agent.destroy());
   return server;
 }
