@@ -10,6 +10,9 @@ OBJS = \
 	src/convert.o \
 	src/scan.o \
 	src/planner.o \
+	src/deparse.o \
+	src/metadata.o \
+	src/join.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"

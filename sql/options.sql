@@ -68,6 +68,12 @@ CREATE FOREIGN TABLE posts (
     views bigint
 ) SERVER dynamo OPTIONS (table 'Posts', page_size '20', consistent_read 'true');
 ALTER FOREIGN TABLE posts OPTIONS (SET page_size '-5');
+CREATE FOREIGN TABLE t_bad (id text) SERVER dynamo OPTIONS (pushdown 'sometimes');
+CREATE FOREIGN TABLE t_bad (id text) SERVER dynamo OPTIONS (index '');
+CREATE FOREIGN TABLE t_bad (id text OPTIONS (meta 'everything')) SERVER dynamo;
+CREATE SERVER s_bad FOREIGN DATA WRAPPER dynomite_fdw OPTIONS (region 'us-east-1', fdw_startup_cost '-1');
+CREATE SERVER s_bad FOREIGN DATA WRAPPER dynomite_fdw OPTIONS (region 'us-east-1', fdw_tuple_cost 'cheap');
+CREATE FOREIGN TABLE posts_nopush (id text) SERVER dynamo OPTIONS (table 'Posts', pushdown 'false');
 
 -- the options are used: another name, a column's attribute, consistent reads
 SELECT id, headline, views FROM posts WHERE id IN ('post-1', 'post-2') ORDER BY id;
@@ -83,11 +89,14 @@ DROP FOREIGN TABLE "Posts";
 CREATE ROLE dynomite_user;
 GRANT USAGE ON FOREIGN SERVER dynamo TO dynomite_user;
 GRANT SELECT ON posts TO dynomite_user;
+GRANT SELECT ON posts_nopush TO dynomite_user;
 CREATE USER MAPPING FOR dynomite_user SERVER dynamo;
 SET ROLE dynomite_user;
 SELECT count(id) FROM posts;
--- EXPLAIN needs no credentials
+-- planning asks DynamoDB for the key schema, so EXPLAIN needs keys too,
+-- unless pushdown is off
 EXPLAIN (COSTS OFF) SELECT id FROM posts;
+EXPLAIN (COSTS OFF) SELECT id FROM posts_nopush;
 RESET ROLE;
 ALTER USER MAPPING FOR dynomite_user SERVER dynamo
   OPTIONS (ADD access_key_id :'access_key', ADD secret_access_key :'secret_key');
@@ -109,6 +118,7 @@ RESET ROLE;
 
 DROP USER MAPPING FOR dynomite_user SERVER dynamo;
 REVOKE ALL ON posts FROM dynomite_user;
+REVOKE ALL ON posts_nopush FROM dynomite_user;
 REVOKE ALL ON FOREIGN SERVER dynamo FROM dynomite_user;
 DROP ROLE dynomite_user;
 DROP SERVER dynamo CASCADE;

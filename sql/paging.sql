@@ -10,21 +10,7 @@ CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
   OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
 
--- what the signature-checking proxy counted, by operation
-CREATE TEMP TABLE proxy_stats (target text, requests bigint, items bigint, bytes bigint);
-CREATE FUNCTION proxy_reset() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  CREATE TEMP TABLE IF NOT EXISTS proxy_reset_out (line text);
-  COPY proxy_reset_out FROM PROGRAM 'curl -sf -o /dev/null -X POST http://127.0.0.1:$PROXY_PORT/__reset';
-END $$;
-CREATE FUNCTION proxy_requests(op text, OUT requests bigint, OUT items bigint)
-LANGUAGE plpgsql AS $$
-BEGIN
-  TRUNCATE proxy_stats;
-  COPY proxy_stats FROM PROGRAM 'curl -sf "http://127.0.0.1:$PROXY_PORT/__stats?format=tsv"';
-  SELECT coalesce(sum(s.requests), 0), coalesce(sum(s.items), 0) INTO requests, items
-    FROM proxy_stats s WHERE s.target = 'DynamoDB_20120810.' || op;
-END $$;
+\i sql/proxy.inc
 
 CREATE FOREIGN TABLE paging_1 (pk text, n integer, label text)
   SERVER dynamo OPTIONS (table 'Paging', page_size '1');

@@ -219,7 +219,7 @@ dyn_perform(DynConnection *conn)
 }
 
 /* Sleep for a retry, in short steps so that a cancel is seen at once. */
-static void
+void
 dyn_backoff(int attempt)
 {
 	long		cap = DYN_BACKOFF_BASE_MS;

@@ -426,3 +426,44 @@ dyn_item_value(DynColumn *col, DynJson *item, bool *isnull, const char *relname)
 	error_context_stack = errcallback.previous;
 	return result;
 }
+
+/* The whole item as plain JSON, for a column with meta 'item'. */
+Datum
+dyn_whole_item_value(DynColumn *col, DynJson *item)
+{
+	StringInfoData buf;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	{
+		/* the macro declares its loop variables */
+		json_object_object_foreach(item, key, value)
+		{
+			if (!first)
+				appendStringInfoChar(&buf, ',');
+			first = false;
+			escape_json(&buf, key);
+			appendStringInfoChar(&buf, ':');
+			dyn_append_plain_json(&buf, value);
+		}
+	}
+	appendStringInfoChar(&buf, '}');
+	return InputFunctionCall(&col->input, buf.data, col->ioparam, col->typmod);
+}
+
+/* The text of a key attribute's S, N or B value in an item, or NULL. */
+char *
+dyn_item_key_text(DynJson *item, const char *attname)
+{
+	struct json_object *value;
+	struct json_object *payload;
+	const char *type;
+
+	if (!json_object_object_get_ex(item, attname, &value))
+		return NULL;
+	type = dyn_attribute_type(value, &payload);
+	if (strcmp(type, "S") != 0 && strcmp(type, "N") != 0 && strcmp(type, "B") != 0)
+		return NULL;
+	return pstrdup(dyn_payload_string(type, payload));
+}

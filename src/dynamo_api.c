@@ -16,6 +16,8 @@
 
 #include "dynomite_fdw.h"
 
+static void dyn_bad_response(const char *what) pg_attribute_noreturn();
+
 /* ---------------------------------------------------------------------
  * Errors
  * ---------------------------------------------------------------------
@@ -169,65 +171,177 @@ dyn_json_finish(struct json_object *obj, bool pretty)
 	return result;
 }
 
-/*
- * ProjectionExpression and its ExpressionAttributeNames: every name travels
- * as a placeholder, so reserved words and odd characters are safe.
- */
-static void
-dyn_add_projection(struct json_object *req, List *attributes)
+const char *
+dyn_operation_name(DynOperation op)
 {
-	struct json_object *names;
-	StringInfoData expr;
-	ListCell   *lc;
-	int			n = 0;
-
-	if (attributes == NIL)
-		return;
-	names = json_object_new_object();
-	initStringInfo(&expr);
-	foreach(lc, attributes)
+	switch (op)
 	{
-		const char *attname = (const char *) lfirst(lc);
-		char		placeholder[16];
-		bool		seen = false;
-		ListCell   *prev;
-
-		foreach(prev, attributes)
-		{
-			if (prev == lc)
-				break;
-			if (strcmp((const char *) lfirst(prev), attname) == 0)
-				seen = true;
-		}
-		if (seen)
-			continue;
-		snprintf(placeholder, sizeof(placeholder), "#p%d", n++);
-		appendStringInfo(&expr, "%s%s", expr.len ? ", " : "", placeholder);
-		json_object_object_add(names, placeholder, json_object_new_string(attname));
+		case DYN_OP_SCAN:
+			return "Scan";
+		case DYN_OP_QUERY:
+			return "Query";
+		case DYN_OP_GETITEM:
+			return "GetItem";
+		case DYN_OP_BATCHGETITEM:
+			return "BatchGetItem";
 	}
-	json_object_object_add(req, "ProjectionExpression",
-						   json_object_new_string(expr.data));
-	json_object_object_add(req, "ExpressionAttributeNames", names);
-	pfree(expr.data);
+	return "?";
 }
 
+static struct json_object *
+dyn_json_value(const DynValue *v)
+{
+	struct json_object *obj = json_object_new_object();
+
+	switch (v->type)
+	{
+		case 'T':
+			json_object_object_add(obj, "BOOL",
+								   json_object_new_boolean(strcmp(v->text, "true") == 0));
+			break;
+		case 'N':
+			json_object_object_add(obj, "N", json_object_new_string(v->text));
+			break;
+		case 'B':
+			json_object_object_add(obj, "B", json_object_new_string(v->text));
+			break;
+		default:
+			json_object_object_add(obj, "S", json_object_new_string(v->text));
+			break;
+	}
+	return obj;
+}
+
+static struct json_object *
+dyn_json_key(const DynKey *key)
+{
+	struct json_object *obj = json_object_new_object();
+
+	for (int i = 0; i < key->nattrs; i++)
+		json_object_object_add(obj, key->names[i], dyn_json_value(key->values[i]));
+	return obj;
+}
+
+/* ProjectionExpression from the "#p" names, and all names and values. */
+static void
+dyn_add_expressions(struct json_object *target, const DynRequest *req)
+{
+	struct json_object *names = NULL;
+	struct json_object *values = NULL;
+	StringInfoData projection;
+	ListCell   *lc;
+
+	initStringInfo(&projection);
+	foreach(lc, req->names)
+	{
+		DynPlaceholder *ph = lfirst(lc);
+
+		if (names == NULL)
+			names = json_object_new_object();
+		json_object_object_add(names, ph->placeholder, json_object_new_string(ph->name));
+		if (ph->placeholder[1] == 'p')
+			appendStringInfo(&projection, "%s%s", projection.len ? ", " : "",
+							 ph->placeholder);
+	}
+	foreach(lc, req->values)
+	{
+		DynPlaceholder *ph = lfirst(lc);
+
+		if (values == NULL)
+			values = json_object_new_object();
+		json_object_object_add(values, ph->placeholder, dyn_json_value(ph->value));
+	}
+	if (projection.len > 0)
+		json_object_object_add(target, "ProjectionExpression",
+							   json_object_new_string(projection.data));
+	if (names)
+		json_object_object_add(target, "ExpressionAttributeNames", names);
+	if (values)
+		json_object_object_add(target, "ExpressionAttributeValues", values);
+	pfree(projection.data);
+}
+
+/*
+ * The JSON body of a request; start_key is the ExclusiveStartKey of Scan
+ * and Query.  The one place request JSON is written.
+ */
 char *
-dyn_build_scan_request(const DynScanRequest *sr, DynJson *start_key, bool pretty)
+dyn_build_request(const DynRequest *r, DynJson *start_key, bool pretty)
 {
 	struct json_object *req = json_object_new_object();
 
-	json_object_object_add(req, "TableName", json_object_new_string(sr->table));
-	if (sr->count_only)
+	if (r->op == DYN_OP_BATCHGETITEM)
+	{
+		struct json_object *items = json_object_new_object();
+		struct json_object *ka = json_object_new_object();
+		struct json_object *keys = json_object_new_array();
+		ListCell   *lc;
+
+		foreach(lc, r->keys)
+			json_object_array_add(keys, dyn_json_key(lfirst(lc)));
+		json_object_object_add(ka, "Keys", keys);
+		dyn_add_expressions(ka, r);
+		if (r->consistent_read)
+			json_object_object_add(ka, "ConsistentRead", json_object_new_boolean(1));
+		json_object_object_add(items, r->table, ka);
+		json_object_object_add(req, "RequestItems", items);
+		json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
+		return dyn_json_finish(req, pretty);
+	}
+
+	json_object_object_add(req, "TableName", json_object_new_string(r->table));
+	if (r->index)
+		json_object_object_add(req, "IndexName", json_object_new_string(r->index));
+	if (r->op == DYN_OP_GETITEM)
+		json_object_object_add(req, "Key", dyn_json_key(linitial(r->keys)));
+	if (r->key_condition)
+		json_object_object_add(req, "KeyConditionExpression",
+							   json_object_new_string(r->key_condition));
+	if (r->filter)
+		json_object_object_add(req, "FilterExpression", json_object_new_string(r->filter));
+	if (r->count_only)
 		json_object_object_add(req, "Select", json_object_new_string("COUNT"));
-	else
-		dyn_add_projection(req, sr->attributes);
-	if (sr->limit > 0)
-		json_object_object_add(req, "Limit", json_object_new_int(sr->limit));
-	if (sr->consistent_read)
+	dyn_add_expressions(req, r);
+	if (r->limit > 0)
+		json_object_object_add(req, "Limit", json_object_new_int(r->limit));
+	if (r->op == DYN_OP_QUERY && !r->forward)
+		json_object_object_add(req, "ScanIndexForward", json_object_new_boolean(0));
+	if (r->consistent_read)
 		json_object_object_add(req, "ConsistentRead", json_object_new_boolean(1));
 	if (start_key)
 		json_object_object_add(req, "ExclusiveStartKey", json_object_get(start_key));
+	json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
 	return dyn_json_finish(req, pretty);
+}
+
+/* A BatchGetItem for the keys the last one left unprocessed. */
+char *
+dyn_build_unprocessed_request(DynJson *unprocessed)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "RequestItems", json_object_get(unprocessed));
+	json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
+	return dyn_json_finish(req, false);
+}
+
+char *
+dyn_build_describe_request(const char *table)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "TableName", json_object_new_string(table));
+	return dyn_json_finish(req, false);
+}
+
+char *
+dyn_build_list_tables_request(const char *start)
+{
+	struct json_object *req = json_object_new_object();
+
+	if (start)
+		json_object_object_add(req, "ExclusiveStartTableName", json_object_new_string(start));
+	return dyn_json_finish(req, false);
 }
 
 /* ---------------------------------------------------------------------
@@ -262,21 +376,12 @@ dyn_get_int(struct json_object *root, const char *key)
 	return json_object_get_int(val);
 }
 
-/*
- * Parse a Scan or Query response.  The parsed tree is malloc'd by json-c;
- * it is released when the owner context is reset or deleted, so an error
- * anywhere in the page loop frees it too.
- */
-void
-dyn_parse_page(const char *body, size_t len, DynPage *page, MemoryContext owner)
+static struct json_object *
+dyn_parse_json(const char *body, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *root;
-	struct json_object *val;
 	enum json_tokener_error jerr;
-	MemoryContextCallback *cb;
-
-	memset(page, 0, sizeof(DynPage));
 
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -291,11 +396,54 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, MemoryContext owner)
 		dyn_bad_response(psprintf("The response body is not complete JSON: %s.",
 								  json_tokener_error_desc(jerr)));
 	}
+	return root;
+}
+
+/* Tie a parsed tree's life to a memory context, errors included. */
+static void
+dyn_own_json(struct json_object *root, MemoryContext owner)
+{
+	MemoryContextCallback *cb;
 
 	cb = MemoryContextAlloc(owner, sizeof(MemoryContextCallback));
 	cb->func = dyn_release_json;
 	cb->arg = root;
 	MemoryContextRegisterResetCallback(owner, cb);
+}
+
+static double
+dyn_capacity_units(struct json_object *cc)
+{
+	struct json_object *val;
+	double		total = 0;
+
+	if (json_object_is_type(cc, json_type_array))
+	{
+		for (size_t i = 0; i < json_object_array_length(cc); i++)
+			total += dyn_capacity_units(json_object_array_get_idx(cc, i));
+		return total;
+	}
+	if (json_object_is_type(cc, json_type_object) &&
+		json_object_object_get_ex(cc, "CapacityUnits", &val))
+		total = json_object_get_double(val);
+	return total;
+}
+
+/*
+ * Parse a Scan, Query, GetItem or BatchGetItem response.  The parsed tree
+ * is malloc'd by json-c; it is released when the owner context is reset or
+ * deleted, so an error anywhere in the page loop frees it too.
+ */
+void
+dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
+			   MemoryContext owner)
+{
+	struct json_object *root;
+	struct json_object *val;
+
+	memset(page, 0, sizeof(DynPage));
+	root = dyn_parse_json(body, len);
+	dyn_own_json(root, owner);
 
 	if (!json_object_is_type(root, json_type_object))
 		dyn_bad_response("The response is not a JSON object.");
@@ -308,8 +456,33 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, MemoryContext owner)
 		page->items = val;
 		page->nitems = (int) json_object_array_length(val);
 	}
+	else if (json_object_object_get_ex(root, "Item", &val))
+	{
+		if (!json_object_is_type(val, json_type_object))
+			dyn_bad_response("\"Item\" is not an object.");
+		page->item = val;
+		page->nitems = 1;
+	}
+	else if (json_object_object_get_ex(root, "Responses", &val))
+	{
+		struct json_object *items;
+
+		if (json_object_object_get_ex(val, table, &items))
+		{
+			if (!json_object_is_type(items, json_type_array))
+				dyn_bad_response("\"Responses\" does not hold an array.");
+			page->items = items;
+			page->nitems = (int) json_object_array_length(items);
+		}
+		if (json_object_object_get_ex(root, "UnprocessedKeys", &val) &&
+			json_object_is_type(val, json_type_object) &&
+			json_object_object_length(val) > 0)
+			page->unprocessed = val;
+	}
 	page->count = dyn_get_int(root, "Count");
 	page->scanned_count = dyn_get_int(root, "ScannedCount");
+	if (json_object_object_get_ex(root, "ConsumedCapacity", &val))
+		page->capacity = dyn_capacity_units(val);
 	if (json_object_object_get_ex(root, "LastEvaluatedKey", &val) &&
 		!json_object_is_type(val, json_type_null))
 	{
@@ -322,9 +495,172 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, MemoryContext owner)
 DynJson *
 dyn_page_item(const DynPage *page, int index)
 {
-	struct json_object *item = json_object_array_get_idx(page->items, index);
+	struct json_object *item = page->item ? page->item :
+		json_object_array_get_idx(page->items, index);
 
 	if (item == NULL || !json_object_is_type(item, json_type_object))
 		dyn_bad_response(psprintf("Item %d of the page is not an object.", index + 1));
 	return item;
+}
+
+/* ---------------------------------------------------------------------
+ * DescribeTable and ListTables
+ * ---------------------------------------------------------------------
+ */
+static char *
+dyn_get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *val;
+
+	if (!json_object_object_get_ex(obj, key, &val) ||
+		!json_object_is_type(val, json_type_string))
+		return NULL;
+	return pstrdup(json_object_get_string(val));
+}
+
+static char
+dyn_attribute_def_type(struct json_object *defs, const char *name)
+{
+	for (size_t i = 0; defs && i < json_object_array_length(defs); i++)
+	{
+		struct json_object *def = json_object_array_get_idx(defs, i);
+		char	   *n = dyn_get_string(def, "AttributeName");
+		char	   *t = dyn_get_string(def, "AttributeType");
+
+		if (n && t && strcmp(n, name) == 0)
+			return t[0];
+	}
+	dyn_bad_response(psprintf("Key attribute \"%s\" has no definition.", name));
+	return 0;
+}
+
+static void
+dyn_parse_key_schema(struct json_object *obj, struct json_object *defs, DynKeySchema *key)
+{
+	struct json_object *schema;
+
+	memset(key, 0, sizeof(DynKeySchema));
+	if (!json_object_object_get_ex(obj, "KeySchema", &schema) ||
+		!json_object_is_type(schema, json_type_array))
+		dyn_bad_response("A key schema is missing.");
+	for (size_t i = 0; i < json_object_array_length(schema); i++)
+	{
+		struct json_object *elem = json_object_array_get_idx(schema, i);
+		char	   *name = dyn_get_string(elem, "AttributeName");
+		char	   *type = dyn_get_string(elem, "KeyType");
+
+		if (name == NULL || type == NULL)
+			dyn_bad_response("A key schema element is incomplete.");
+		if (strcmp(type, "HASH") == 0)
+		{
+			key->hash = name;
+			key->hash_type = dyn_attribute_def_type(defs, name);
+		}
+		else
+		{
+			key->range = name;
+			key->range_type = dyn_attribute_def_type(defs, name);
+		}
+	}
+	if (key->hash == NULL)
+		dyn_bad_response("A key schema has no partition key.");
+}
+
+static void
+dyn_parse_indexes(struct json_object *table, struct json_object *defs, const char *field,
+				  bool global, DynTableInfo *info)
+{
+	struct json_object *list;
+
+	if (!json_object_object_get_ex(table, field, &list) ||
+		!json_object_is_type(list, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+	{
+		struct json_object *elem = json_object_array_get_idx(list, i);
+		struct json_object *proj;
+		DynIndex   *index = palloc0(sizeof(DynIndex));
+		char	   *ptype = NULL;
+
+		index->name = dyn_get_string(elem, "IndexName");
+		index->global = global;
+		dyn_parse_key_schema(elem, defs, &index->key);
+		index->projection = DYN_PROJECT_KEYS_ONLY;
+		if (json_object_object_get_ex(elem, "Projection", &proj))
+		{
+			struct json_object *nonkey;
+
+			ptype = dyn_get_string(proj, "ProjectionType");
+			if (ptype && strcmp(ptype, "ALL") == 0)
+				index->projection = DYN_PROJECT_ALL;
+			else if (ptype && strcmp(ptype, "INCLUDE") == 0)
+				index->projection = DYN_PROJECT_INCLUDE;
+			if (json_object_object_get_ex(proj, "NonKeyAttributes", &nonkey) &&
+				json_object_is_type(nonkey, json_type_array))
+				for (size_t j = 0; j < json_object_array_length(nonkey); j++)
+					index->nonkey = lappend(index->nonkey,
+											pstrdup(json_object_get_string(json_object_array_get_idx(nonkey, j))));
+		}
+		if (index->name)
+			info->indexes = lappend(info->indexes, index);
+	}
+}
+
+DynTableInfo *
+dyn_parse_table_description(const char *body, size_t len)
+{
+	struct json_object *root = dyn_parse_json(body, len);
+	DynTableInfo *info = palloc0(sizeof(DynTableInfo));
+
+	PG_TRY();
+	{
+		struct json_object *table;
+		struct json_object *defs = NULL;
+		struct json_object *val;
+
+		if (!json_object_object_get_ex(root, "Table", &table) ||
+			!json_object_is_type(table, json_type_object))
+			dyn_bad_response("DescribeTable answered without \"Table\".");
+		json_object_object_get_ex(table, "AttributeDefinitions", &defs);
+		info->table = dyn_get_string(table, "TableName");
+		dyn_parse_key_schema(table, defs, &info->key);
+		dyn_parse_indexes(table, defs, "LocalSecondaryIndexes", false, info);
+		dyn_parse_indexes(table, defs, "GlobalSecondaryIndexes", true, info);
+		if (json_object_object_get_ex(table, "ItemCount", &val))
+			info->item_count = json_object_get_double(val);
+		if (json_object_object_get_ex(table, "TableSizeBytes", &val))
+			info->size_bytes = json_object_get_double(val);
+	}
+	PG_FINALLY();
+	{
+		json_object_put(root);
+	}
+	PG_END_TRY();
+	return info;
+}
+
+/* The table names of one ListTables page; *last: where the next starts. */
+List *
+dyn_parse_table_names(const char *body, size_t len, char **last)
+{
+	struct json_object *root = dyn_parse_json(body, len);
+	List	   *names = NIL;
+
+	PG_TRY();
+	{
+		struct json_object *list;
+
+		*last = dyn_get_string(root, "LastEvaluatedTableName");
+		if (json_object_object_get_ex(root, "TableNames", &list) &&
+			json_object_is_type(list, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(list); i++)
+				names = lappend(names,
+								pstrdup(json_object_get_string(json_object_array_get_idx(list, i))));
+	}
+	PG_FINALLY();
+	{
+		json_object_put(root);
+	}
+	PG_END_TRY();
+	return names;
 }

@@ -24,6 +24,7 @@ _PG_init(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
+	dyn_join_init();
 }
 
 Datum
@@ -39,6 +40,7 @@ dynomite_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = dynomiteReScanForeignScan;
 	routine->EndForeignScan = dynomiteEndForeignScan;
 	routine->ExplainForeignScan = dynomiteExplainForeignScan;
+	routine->ImportForeignSchema = dynomiteImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -39,6 +39,8 @@ typedef struct DynOptions
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;
+	double		fdw_startup_cost;
+	double		fdw_tuple_cost;
 	/* user mapping (or the superuser's environment) */
 	char	   *access_key_id;
 	char	   *secret_access_key;
@@ -47,12 +49,23 @@ typedef struct DynOptions
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
 	bool		consistent_read;
+	bool		pushdown;		/* ship conditions, LIMIT and ORDER BY */
+	char	   *index;			/* a secondary index to read, or NULL */
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);
 extern DynOptions *dyn_get_server_options(ForeignServer *server, UserMapping *user,
 										  bool credentials);
 extern char *dyn_column_attribute(Oid relid, AttrNumber attnum);
+
+/* What a column holds: an attribute, or something about the item or page. */
+typedef enum DynMetaKind
+{
+	DYN_META_NONE = 0,			/* an ordinary attribute */
+	DYN_META_ITEM				/* the whole item as plain JSON */
+} DynMetaKind;
+
+extern DynMetaKind dyn_column_meta(Oid relid, AttrNumber attnum);
 
 /* ---- connection.c ---- */
 
@@ -70,6 +83,7 @@ extern DynConnection *dyn_get_connection(ForeignServer *server, UserMapping *use
 										 DynOptions *opts);
 extern void dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 						const char *payload, size_t payload_len, DynResponse *resp);
+extern void dyn_backoff(int attempt);
 
 /* ---- dynamo_api.c ---- */
 
@@ -85,32 +99,116 @@ extern bool dyn_error_is_retryable(long status, const DynError *err);
 extern void dyn_report_error(const char *operation, const DynOptions *opts,
 							 long status, const DynError *err) pg_attribute_noreturn();
 
-/* One page of a Scan, as the scan loop sees it. */
+/* The read operations. */
+typedef enum DynOperation
+{
+	DYN_OP_SCAN,
+	DYN_OP_QUERY,
+	DYN_OP_GETITEM,
+	DYN_OP_BATCHGETITEM
+} DynOperation;
+
+extern const char *dyn_operation_name(DynOperation op);
+
+/* A value of a request: S, N, B (base64) or BOOL ('T'). */
+typedef struct DynValue
+{
+	char		type;
+	char	   *text;			/* "true"/"false" for BOOL */
+} DynValue;
+
+/* A name or value placeholder and what it stands for. */
+typedef struct DynPlaceholder
+{
+	char	   *placeholder;	/* "#k0", ":f1", ... */
+	char	   *name;			/* for names */
+	DynValue   *value;			/* for values */
+} DynPlaceholder;
+
+/* One key of GetItem or BatchGetItem: attribute names and values. */
+typedef struct DynKey
+{
+	int			nattrs;
+	char	   *names[2];
+	DynValue   *values[2];
+} DynKey;
+
+/* Everything one request says; dynamo_api.c turns it into JSON. */
+typedef struct DynRequest
+{
+	DynOperation op;
+	const char *table;
+	const char *index;			/* NULL: the table itself */
+	List	   *projection;		/* attribute names; NIL: every attribute */
+	bool		count_only;		/* Select=COUNT */
+	int			limit;			/* 0: none */
+	bool		consistent_read;
+	bool		forward;		/* ScanIndexForward */
+	char	   *key_condition;	/* Query */
+	char	   *filter;			/* Scan and Query; NULL: none */
+	List	   *names;			/* DynPlaceholder: ExpressionAttributeNames */
+	List	   *values;			/* DynPlaceholder: ExpressionAttributeValues */
+	List	   *keys;			/* DynKey: GetItem (one) and BatchGetItem */
+} DynRequest;
+
+/* One page of a response, as the scan loop sees it. */
 typedef struct DynPage
 {
 	DynJson    *root;			/* the parsed response; owns the items */
-	DynJson    *items;			/* its Items array, or NULL */
+	DynJson    *items;			/* Items, Responses.TABLE, or NULL */
+	DynJson    *item;			/* GetItem's Item, or NULL */
 	int			nitems;
 	int			count;			/* Count: items matched (Select=COUNT) */
 	int			scanned_count;
-	DynJson    *last_key;		/* LastEvaluatedKey inside root, or NULL */
+	double		capacity;		/* ConsumedCapacity: capacity units */
+	DynJson    *last_key;		/* LastEvaluatedKey, or NULL */
+	DynJson    *unprocessed;	/* BatchGetItem's UnprocessedKeys, or NULL */
 } DynPage;
 
-/* What a Scan request asks for. */
-typedef struct DynScanRequest
-{
-	const char *table;
-	List	   *attributes;		/* DynamoDB attribute names (char *) to project */
-	bool		count_only;		/* Select=COUNT: no items, only counts */
-	int			limit;			/* 0: none */
-	bool		consistent_read;
-} DynScanRequest;
-
-extern char *dyn_build_scan_request(const DynScanRequest *req, DynJson *start_key,
-									bool pretty);
+extern char *dyn_build_request(const DynRequest *req, DynJson *start_key, bool pretty);
+extern char *dyn_build_unprocessed_request(DynJson *unprocessed);
 extern void dyn_parse_page(const char *body, size_t len, DynPage *page,
-						   MemoryContext owner);
+						   const char *table, MemoryContext owner);
 extern DynJson *dyn_page_item(const DynPage *page, int index);
+
+/* The key schema and indexes of a DynamoDB table, from DescribeTable. */
+typedef struct DynKeySchema
+{
+	char	   *hash;			/* partition key attribute */
+	char		hash_type;		/* 'S', 'N' or 'B' */
+	char	   *range;			/* sort key attribute, or NULL */
+	char		range_type;
+} DynKeySchema;
+
+typedef enum DynProjection
+{
+	DYN_PROJECT_ALL,
+	DYN_PROJECT_KEYS_ONLY,
+	DYN_PROJECT_INCLUDE
+} DynProjection;
+
+typedef struct DynIndex
+{
+	char	   *name;
+	bool		global;
+	DynKeySchema key;
+	DynProjection projection;
+	List	   *nonkey;			/* INCLUDE: the projected non-key attributes */
+} DynIndex;
+
+typedef struct DynTableInfo
+{
+	char	   *table;
+	DynKeySchema key;
+	List	   *indexes;		/* DynIndex */
+	double		item_count;		/* 0 where the server does not say */
+	double		size_bytes;
+} DynTableInfo;
+
+extern DynTableInfo *dyn_parse_table_description(const char *body, size_t len);
+extern List *dyn_parse_table_names(const char *body, size_t len, char **last);
+extern char *dyn_build_describe_request(const char *table);
+extern char *dyn_build_list_tables_request(const char *start);
 
 /* ---- convert.c ---- */
 
@@ -131,6 +229,7 @@ typedef struct DynColumn
 	char	   *colname;
 	char	   *attname;		/* DynamoDB attribute name */
 	DynColumnKind kind;
+	DynMetaKind meta;			/* not an attribute but the item, ... */
 	char	   *typname;
 	int32		typmod;
 	FmgrInfo	input;			/* input function of the type, or of the
@@ -148,11 +247,32 @@ typedef struct DynColumn
 extern Datum dyn_convert_value(DynColumn *col, DynJson *value, bool *isnull);
 extern Datum dyn_item_value(DynColumn *col, DynJson *item, bool *isnull,
 							const char *relname);
+extern Datum dyn_whole_item_value(DynColumn *col, DynJson *item);
+extern char *dyn_item_key_text(DynJson *item, const char *attname);
+
+/* ---- metadata.c ---- */
+extern DynTableInfo *dyn_get_table_info(Oid foreigntableid, Oid userid, DynOptions *opts);
+extern List *dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* ---- join.c ---- */
+extern void dyn_join_init(void);
 
 /* ---- dynomite_fdw.c ---- */
 extern void _PG_init(void);
 
 /* ---- planner.c ---- */
+
+/* What planning keeps of a foreign table: baserel->fdw_private. */
+typedef struct DynRelInfo
+{
+	DynOptions *opts;
+	DynTableInfo *info;			/* NULL when pushdown is off */
+	Oid			userid;
+	double		items;			/* items in the table */
+	double		item_bytes;
+	Bitmapset  *attrs_needed;	/* every column the query mentions */
+} DynRelInfo;
+
 extern void dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									  Oid foreigntableid);
 extern void dynomiteGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
@@ -164,10 +284,79 @@ extern ForeignScan *dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *basere
 extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
 /* ---- scan.c ---- */
+extern void dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum);
 extern void dynomiteBeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
 extern void dynomiteReScanForeignScan(ForeignScanState *node);
 extern void dynomiteEndForeignScan(ForeignScanState *node);
+
+/* ---- deparse.c ---- */
+
+typedef enum DynCondOp
+{
+	DYN_EQ,
+	DYN_NE,
+	DYN_LT,
+	DYN_LE,
+	DYN_GT,
+	DYN_GE,
+	DYN_BEGINS,					/* LIKE 'prefix%' */
+	DYN_IN,						/* = ANY(array) */
+	DYN_ISNULL,
+	DYN_NOTNULL
+} DynCondOp;
+
+/* One condition DynamoDB can evaluate: attribute op value. */
+typedef struct DynCond
+{
+	DynCondOp	op;
+	AttrNumber	attnum;
+	char	   *attname;
+	char		dyntype;		/* 'S', 'N', 'B', 'T' (BOOL); 0 for null tests */
+	Expr	   *value;			/* planning only: the value, or NULL */
+	int			valueidx;		/* the value's index in fdw_exprs, or -1 */
+	RestrictInfo *rinfo;		/* planning only: the clause it came from */
+} DynCond;
+
+/* What the planner chose for a scan; travels in fdw_private. */
+typedef struct DynPlan
+{
+	List	   *retrieved;		/* attnums the scan returns */
+	bool		count_only;		/* no column needed: Select=COUNT */
+	DynOperation op;
+	char	   *index;			/* NULL: the table */
+	List	   *key_conds;		/* DynCond: partition key, then sort key */
+	List	   *filters;		/* List of List of DynCond: AND of ORs */
+	bool		forward;		/* ScanIndexForward */
+	int			bound;			/* rows the query needs at most; 0: all */
+	char	   *hash_key;		/* the table's key, for GetItem and
+								 * BatchGetItem */
+	char	   *range_key;
+	bool		global_index;	/* index is global: no consistent reads */
+} DynPlan;
+
+/* A value expression evaluated for one execution. */
+typedef struct DynParamValue
+{
+	Datum		value;
+	bool		isnull;
+	Oid			type;
+} DynParamValue;
+
+extern char dyn_column_dyntype(Oid typid);
+extern bool dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
+								List **conds);
+extern List *dyn_serialize_plan(const DynPlan *plan);
+extern DynPlan *dyn_deserialize_plan(List *fdw_private);
+extern List *dyn_cond_values(const DynCond *cond, const DynParamValue *params,
+							 bool *representable);
+extern char *dyn_render_key_condition(List *key_conds, DynValue *hash_value,
+									  const DynParamValue *params, DynRequest *req,
+									  bool *empty);
+extern char *dyn_render_filter(List *filters, const DynParamValue *params,
+							   DynRequest *req);
+extern char *dyn_display_conditions(List *conds, List *filters, char **value_text);
+extern void dyn_add_projection_names(DynRequest *req, List *attributes);
 
 /*
  * fdw_private of a ForeignScan: a List indexed by this enum.
@@ -175,7 +364,16 @@ extern void dynomiteEndForeignScan(ForeignScanState *node);
 enum DynScanPrivate
 {
 	DynPrivRetrievedAttrs,		/* Integer list of attnums the scan returns */
-	DynPrivCountOnly			/* Boolean: no column is needed */
+	DynPrivCountOnly,			/* Boolean: no column is needed */
+	DynPrivOperation,			/* Integer: DynOperation */
+	DynPrivIndex,				/* String: index name, "" for the table */
+	DynPrivKeyConds,			/* List of serialized DynCond */
+	DynPrivFilters,				/* List of List of serialized DynCond */
+	DynPrivForward,				/* Boolean */
+	DynPrivBound,				/* Integer */
+	DynPrivHashKey,				/* String */
+	DynPrivRangeKey,			/* String, "" for none */
+	DynPrivGlobalIndex			/* Boolean */
 };
 
 #endif							/* DYNOMITE_FDW_H */

@@ -29,6 +29,8 @@
 #define DYN_DEFAULT_MAX_RETRIES			3
 #define DYN_MAX_MAX_RETRIES				20
 #define DYN_MAX_TIMEOUT_SECONDS			3600.0
+#define DYN_DEFAULT_STARTUP_COST		100.0
+#define DYN_DEFAULT_TUPLE_COST			0.01
 
 typedef struct DynOptionDef
 {
@@ -42,13 +44,18 @@ static const DynOptionDef dyn_options[] = {
 	{"connect_timeout", ForeignServerRelationId},
 	{"request_timeout", ForeignServerRelationId},
 	{"max_retries", ForeignServerRelationId},
+	{"fdw_startup_cost", ForeignServerRelationId},
+	{"fdw_tuple_cost", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
 	{"table", ForeignTableRelationId},
 	{"page_size", ForeignTableRelationId},
 	{"consistent_read", ForeignTableRelationId},
+	{"pushdown", ForeignTableRelationId},
+	{"index", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
+	{"meta", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -139,6 +146,39 @@ dyn_parse_timeout(const char *name, const char *value)
 		!(seconds > 0.0) || seconds > DYN_MAX_TIMEOUT_SECONDS)
 		dyn_bad_value(name, value, "a number of seconds greater than 0 and at most 3600");
 	return (int) (seconds * 1000.0 + 0.5) > 0 ? (int) (seconds * 1000.0 + 0.5) : 1;
+}
+
+static double
+dyn_parse_cost(const char *name, const char *value)
+{
+	char	   *end;
+	double		cost;
+
+	errno = 0;
+	cost = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 || !(cost >= 0.0) || cost > 1e10)
+		dyn_bad_value(name, value, "a number from 0 to 10000000000");
+	return cost;
+}
+
+/* The meta kinds a column can hold, by name. */
+static const struct
+{
+	const char *name;
+	DynMetaKind kind;
+}			dyn_meta_kinds[] = {
+	{"item", DYN_META_ITEM},
+	{NULL, DYN_META_NONE}
+};
+
+static DynMetaKind
+dyn_parse_meta(const char *value)
+{
+	for (int i = 0; dyn_meta_kinds[i].name; i++)
+		if (strcmp(dyn_meta_kinds[i].name, value) == 0)
+			return dyn_meta_kinds[i].kind;
+	dyn_bad_value("meta", value, "\"item\" (the whole item as JSON)");
+	return DYN_META_NONE;
 }
 
 static int
@@ -241,7 +281,15 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			(void) dyn_parse_int(name, value, 0, DYN_MAX_MAX_RETRIES);
 		else if (strcmp(name, "page_size") == 0)
 			(void) dyn_parse_int(name, value, 1, 1000000);
-		else if (strcmp(name, "consistent_read") == 0)
+		else if (strcmp(name, "fdw_startup_cost") == 0 ||
+				 strcmp(name, "fdw_tuple_cost") == 0)
+			(void) dyn_parse_cost(name, value);
+		else if (strcmp(name, "meta") == 0)
+			(void) dyn_parse_meta(value);
+		else if (strcmp(name, "index") == 0)
+			dyn_check_attribute_name(name, value);
+		else if (strcmp(name, "consistent_read") == 0 ||
+				 strcmp(name, "pushdown") == 0)
 		{
 			bool		b;
 
@@ -374,6 +422,13 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 	opts->max_retries = value ? dyn_parse_int("max_retries", value, 0, DYN_MAX_MAX_RETRIES)
 		: DYN_DEFAULT_MAX_RETRIES;
 
+	value = dyn_find_option(server->options, "fdw_startup_cost");
+	opts->fdw_startup_cost = value ? dyn_parse_cost("fdw_startup_cost", value)
+		: DYN_DEFAULT_STARTUP_COST;
+	value = dyn_find_option(server->options, "fdw_tuple_cost");
+	opts->fdw_tuple_cost = value ? dyn_parse_cost("fdw_tuple_cost", value)
+		: DYN_DEFAULT_TUPLE_COST;
+
 	if (credentials)
 		dyn_merge_credentials(opts, user);
 	return opts;
@@ -399,6 +454,13 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	opts->consistent_read = false;
 	if (value && !parse_bool(value, &opts->consistent_read))
 		dyn_bad_value("consistent_read", value, "a boolean: true or false");
+
+	value = dyn_find_option(table->options, "pushdown");
+	opts->pushdown = true;
+	if (value && !parse_bool(value, &opts->pushdown))
+		dyn_bad_value("pushdown", value, "a boolean: true or false");
+
+	opts->index = dyn_find_option(table->options, "index");
 	return opts;
 }
 
@@ -410,4 +472,13 @@ dyn_column_attribute(Oid relid, AttrNumber attnum)
 	char	   *value = dyn_find_option(options, "attribute");
 
 	return value ? value : get_attname(relid, attnum, false);
+}
+
+/* What a column holds: its "meta" option, or an ordinary attribute. */
+DynMetaKind
+dyn_column_meta(Oid relid, AttrNumber attnum)
+{
+	char	   *value = dyn_find_option(GetForeignColumnOptions(relid, attnum), "meta");
+
+	return value ? dyn_parse_meta(value) : DYN_META_NONE;
 }

@@ -1,12 +1,16 @@
 /*-------------------------------------------------------------------------
  * scan.c
- *		The page loop of a foreign scan: Begin, Iterate, ReScan, End.
+ *		The page loop of a foreign scan: Begin, Iterate, ReScan, End, and
+ *		EXPLAIN.
  *
- * A page is fetched only when the rows of the one before are used up, and
+ * A request is sent only when the rows of the page before are used up, and
  * only one page is held at a time: the page context is reset before each
- * fetch.  The request for the next page is built from the LastEvaluatedKey
- * before the page that holds it is let go.  Only a response without a
- * LastEvaluatedKey ends the scan; an empty page with one goes on paging.
+ * fetch.  The next request is built from the LastEvaluatedKey before the
+ * page that holds it is let go.  Only a response without a LastEvaluatedKey
+ * ends a Scan or Query; an empty page with one goes on paging.  A Query for
+ * a list of partition-key values runs one paged Query per value; a
+ * BatchGetItem sends 100 keys a request and asks again for the keys
+ * DynamoDB left unprocessed.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -15,38 +19,58 @@
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 #include "dynomite_fdw.h"
+
+#define DYN_BATCH_KEYS	100
 
 typedef struct DynScanState
 {
 	char	   *relname;
 	DynOptions *opts;
 	DynConnection *conn;
-	DynScanRequest request;
+	DynPlan    *plan;
+	DynRequest	base;			/* what every request of the scan shares */
 
 	int			ncolumns;
 	DynColumn  *columns;		/* the columns the query needs */
 
+	List	   *value_exprs;	/* ExprState of each fdw_exprs entry */
+	DynParamValue *params;		/* their values in this execution */
+
+	MemoryContext exec_cxt;		/* values and keys of one execution */
 	MemoryContext page_cxt;		/* the current page; reset before each fetch */
 	MemoryContext request_cxt;	/* the request body being sent */
 
+	/* one execution */
+	bool		prepared;		/* values evaluated, keys known */
+	bool		started;		/* a page has been fetched */
+	bool		done;			/* nothing more to fetch */
 	DynPage		page;
 	int			next_item;		/* index of the next item of the page */
 	int			count_left;		/* Select=COUNT: rows still to return */
-	bool		started;		/* a page has been fetched */
-	bool		done;			/* the last page has been fetched */
+	List	   *partitions;		/* Query: partition-key values (DynValue) */
+	int			partition;
+	List	   *keys;			/* GetItem, BatchGetItem: DynKey */
+	int			next_key;
+	int			unprocessed_tries;
+	long		rows_returned;
 
-	/* what EXPLAIN ANALYZE reports */
+	/* what EXPLAIN ANALYZE reports, over all executions */
+	char	   *first_request;
 	long		requests;
 	long		pages;
 	long		items_scanned;
 	long		items_returned;
 	long		retries;
+	double		capacity;
 } DynScanState;
 
 static DynColumnKind
@@ -71,7 +95,7 @@ dyn_kind_of(Oid typid)
 	}
 }
 
-static void
+void
 dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 {
 	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
@@ -81,11 +105,12 @@ dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 
 	col->attnum = attnum;
 	col->colname = pstrdup(NameStr(attr->attname));
+	col->meta = dyn_column_meta(RelationGetRelid(rel), attnum);
 	col->attname = dyn_column_attribute(RelationGetRelid(rel), attnum);
 	col->typname = format_type_be(typid);
 	col->typmod = attr->atttypmod;
 
-	if (OidIsValid(elemtype))
+	if (OidIsValid(elemtype) && col->meta == DYN_META_NONE)
 	{
 		col->kind = DYN_COL_ARRAY;
 		col->elemtype = elemtype;
@@ -108,9 +133,9 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	Relation	rel = node->ss.ss_currentRelation;
-	List	   *retrieved = list_nth(fsplan->fdw_private, DynPrivRetrievedAttrs);
 	Oid			userid = DYN_SCAN_USERID(estate, fsplan);
 	DynScanState *s;
+	bool		whole_items = false;
 	ListCell   *lc;
 	int			i = 0;
 
@@ -120,39 +145,260 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	s->relname = pstrdup(RelationGetRelationName(rel));
 	s->opts = dyn_get_options(RelationGetRelid(rel), userid,
 							  (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
+	s->plan = dyn_deserialize_plan(fsplan->fdw_private);
 
-	s->ncolumns = list_length(retrieved);
+	s->ncolumns = list_length(s->plan->retrieved);
 	s->columns = palloc0(sizeof(DynColumn) * Max(s->ncolumns, 1));
-	foreach(lc, retrieved)
+	foreach(lc, s->plan->retrieved)
 	{
 		DynColumn  *col = &s->columns[i++];
 
 		dyn_init_column(col, rel, lfirst_int(lc));
-		s->request.attributes = lappend(s->request.attributes, col->attname);
+		if (col->meta == DYN_META_ITEM)
+			whole_items = true;
+		else if (col->meta == DYN_META_NONE &&
+				 !list_member(s->base.projection, makeString(col->attname)))
+			s->base.projection = lappend(s->base.projection, makeString(col->attname));
 	}
-	s->request.table = s->opts->table;
-	s->request.count_only = boolVal(list_nth(fsplan->fdw_private, DynPrivCountOnly));
-	s->request.limit = s->opts->page_size;
-	s->request.consistent_read = s->opts->consistent_read;
 
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
+	s->base.op = s->plan->op;
+	s->base.table = s->opts->table;
+	s->base.index = s->plan->index;
+	s->base.forward = s->plan->forward;
+	s->base.consistent_read = s->opts->consistent_read && !s->plan->global_index;
+	s->base.count_only = s->plan->count_only &&
+		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY);
+	if (whole_items || s->base.count_only)
+		s->base.projection = NIL;
+	else if (s->plan->count_only)
+		s->base.projection = list_make1(makeString(s->plan->hash_key));
+	/* the names, not the String nodes, go into requests */
+	{
+		List	   *names = NIL;
 
-	s->conn = dyn_get_connection(GetForeignServer(GetForeignTable(RelationGetRelid(rel))->serverid),
-								 GetUserMapping(userid, GetForeignTable(RelationGetRelid(rel))->serverid),
-								 s->opts);
+		foreach(lc, s->base.projection)
+			names = lappend(names, strVal(lfirst(lc)));
+		s->base.projection = names;
+	}
+
+	s->value_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	s->params = palloc0(sizeof(DynParamValue) * Max(list_length(fsplan->fdw_exprs), 1));
+	i = 0;
+	foreach(lc, fsplan->fdw_exprs)
+		s->params[i++].type = exprType(lfirst(lc));
+
+	s->exec_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										"dynomite_fdw execution",
+										ALLOCSET_SMALL_SIZES);
 	s->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"dynomite_fdw page",
 										ALLOCSET_DEFAULT_SIZES);
 	s->request_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										   "dynomite_fdw request",
 										   ALLOCSET_SMALL_SIZES);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	{
+		ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
+
+		s->conn = dyn_get_connection(GetForeignServer(ft->serverid),
+									 GetUserMapping(userid, ft->serverid), s->opts);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * One execution: values, keys, requests
+ * ---------------------------------------------------------------------
+ */
+
+/* Evaluate the values of the conditions for this execution. */
+static void
+dyn_evaluate_values(DynScanState *s, ExprContext *econtext)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(s->exec_cxt);
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, s->value_exprs)
+	{
+		DynParamValue *p = &s->params[i++];
+		int16		typlen;
+		bool		typbyval;
+		Datum		value;
+
+		value = ExecEvalExpr((ExprState *) lfirst(lc), econtext, &p->isnull);
+		get_typlenbyval(p->type, &typlen, &typbyval);
+		p->value = p->isnull ? (Datum) 0 : datumCopy(value, typbyval, typlen);
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+static DynKey *
+dyn_make_key(DynScanState *s, DynValue *hash, DynValue *range)
+{
+	DynKey	   *key = palloc0(sizeof(DynKey));
+
+	key->names[0] = s->plan->hash_key;
+	key->values[0] = hash;
+	key->nattrs = 1;
+	if (range)
+	{
+		key->names[1] = s->plan->range_key;
+		key->values[1] = range;
+		key->nattrs = 2;
+	}
+	return key;
+}
+
+/*
+ * Get an execution ready: evaluate values, and find the partitions of a
+ * Query or the keys of GetItem and BatchGetItem.  A key value that is NULL
+ * (or NaN) matches no item, so such an execution is done at once.
+ */
+static void
+dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
+{
+	MemoryContext oldcxt;
+	DynCond    *hash;
+	List	   *hash_values;
+	DynValue   *range_value = NULL;
+	bool		ok;
+	ListCell   *lc;
+
+	MemoryContextReset(s->exec_cxt);
+	s->partitions = NIL;
+	s->partition = 0;
+	s->keys = NIL;
+	s->next_key = 0;
+	s->unprocessed_tries = 0;
+	s->rows_returned = 0;
+	s->prepared = true;
+
+	dyn_evaluate_values(s, econtext);
+	if (s->plan->op == DYN_OP_SCAN)
+		return;
+
+	oldcxt = MemoryContextSwitchTo(s->exec_cxt);
+	hash = linitial(s->plan->key_conds);
+	hash_values = dyn_cond_values(hash, s->params, &ok);
+	if (s->plan->op == DYN_OP_QUERY)
+		s->partitions = hash_values;
+	else
+	{
+		if (list_length(s->plan->key_conds) > 1)
+		{
+			List	   *range = dyn_cond_values(lsecond(s->plan->key_conds), s->params, &ok);
+
+			range_value = range ? linitial(range) : NULL;
+			if (range_value == NULL)
+				hash_values = NIL;
+		}
+		foreach(lc, hash_values)
+			s->keys = lappend(s->keys, dyn_make_key(s, lfirst(lc), range_value));
+	}
+	MemoryContextSwitchTo(oldcxt);
+
+	if (s->partitions == NIL && s->keys == NIL)
+		s->done = true;
+}
+
+/* Limit of a Scan or Query: the page size, or fewer if the query needs fewer. */
+static int
+dyn_request_limit(DynScanState *s)
+{
+	int			limit = s->opts->page_size;
+
+	if (s->plan->bound > 0 && s->rows_returned < s->plan->bound)
+	{
+		int			remaining = s->plan->bound - (int) s->rows_returned;
+
+		if (limit == 0 || remaining < limit)
+			limit = remaining;
+	}
+	return limit;
+}
+
+/*
+ * The body of the next request, or NULL when the execution has nothing
+ * more to fetch.  Built in the request context from the current page, which
+ * is still there.
+ */
+static char *
+dyn_next_request(DynScanState *s, const char **operation)
+{
+	DynRequest	req = s->base;
+	DynJson    *start_key = NULL;
+	bool		empty;
+
+	req.names = NIL;
+	req.values = NIL;
+	*operation = dyn_operation_name(s->plan->op);
+	dyn_add_projection_names(&req, s->base.projection);
+
+	switch (s->plan->op)
+	{
+		case DYN_OP_SCAN:
+			if (s->started && s->page.last_key == NULL)
+				return NULL;
+			start_key = s->started ? s->page.last_key : NULL;
+			req.filter = dyn_render_filter(s->plan->filters, s->params, &req);
+			req.limit = dyn_request_limit(s);
+			break;
+
+		case DYN_OP_QUERY:
+			if (s->started && s->page.last_key)
+				start_key = s->page.last_key;
+			else if (s->started)
+				s->partition++;
+			if (s->partition >= list_length(s->partitions))
+				return NULL;
+			req.key_condition = dyn_render_key_condition(s->plan->key_conds,
+														 list_nth(s->partitions, s->partition),
+														 s->params, &req, &empty);
+			if (empty)
+				return NULL;
+			req.filter = dyn_render_filter(s->plan->filters, s->params, &req);
+			req.limit = dyn_request_limit(s);
+			break;
+
+		case DYN_OP_GETITEM:
+			if (s->started)
+				return NULL;
+			req.keys = s->keys;
+			break;
+
+		case DYN_OP_BATCHGETITEM:
+			if (s->started && s->page.unprocessed)
+			{
+				/* what DynamoDB could not read this time, after a pause */
+				if (s->unprocessed_tries >= s->opts->max_retries + 10)
+					ereport(ERROR,
+							(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+							 errmsg("DynamoDB left keys unprocessed %d times in a row",
+									s->unprocessed_tries),
+							 errhint("Raise the table's capacity.")));
+				dyn_backoff(s->unprocessed_tries++);
+				return dyn_build_unprocessed_request(s->page.unprocessed);
+			}
+			s->unprocessed_tries = 0;
+			if (s->next_key >= list_length(s->keys))
+				return NULL;
+			req.keys = list_copy_tail(s->keys, s->next_key);
+			if (list_length(req.keys) > DYN_BATCH_KEYS)
+				req.keys = list_truncate(req.keys, DYN_BATCH_KEYS);
+			s->next_key += list_length(req.keys);
+			break;
+	}
+	return dyn_build_request(&req, start_key, false);
 }
 
 static void
 dyn_fetch_page(DynScanState *s)
 {
 	MemoryContext oldcxt;
+	const char *operation;
 	char	   *body;
 	DynResponse resp;
 
@@ -161,7 +407,15 @@ dyn_fetch_page(DynScanState *s)
 	/* the request first: the start key lives in the page about to go */
 	MemoryContextReset(s->request_cxt);
 	oldcxt = MemoryContextSwitchTo(s->request_cxt);
-	body = dyn_build_scan_request(&s->request, s->started ? s->page.last_key : NULL, false);
+	body = dyn_next_request(s, &operation);
+	if (body == NULL)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		s->done = true;
+		return;
+	}
+	if (s->first_request == NULL)
+		s->first_request = MemoryContextStrdup(GetMemoryChunkContext(s), body);
 
 	MemoryContextReset(s->page_cxt);
 	memset(&s->page, 0, sizeof(DynPage));
@@ -169,19 +423,20 @@ dyn_fetch_page(DynScanState *s)
 	s->count_left = 0;
 
 	MemoryContextSwitchTo(s->page_cxt);
-	dyn_request(s->conn, s->opts, "Scan", body, strlen(body), &resp);
-	dyn_parse_page(resp.body.data, resp.body.len, &s->page, s->page_cxt);
+	dyn_request(s->conn, s->opts, operation, body, strlen(body), &resp);
+	dyn_parse_page(resp.body.data, resp.body.len, &s->page, s->base.table, s->page_cxt);
 	pfree(resp.body.data);		/* the parsed page is all that is kept */
 	MemoryContextSwitchTo(oldcxt);
 
 	s->started = true;
-	s->done = (s->page.last_key == NULL);
-	s->count_left = s->request.count_only ? s->page.count : 0;
+	s->count_left = s->base.count_only ? s->page.count : 0;
 
 	s->requests += 1 + resp.retries;
 	s->retries += resp.retries;
 	s->pages++;
-	s->items_scanned += s->page.scanned_count;
+	s->items_scanned += (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY) ?
+		s->page.scanned_count : s->page.nitems;
+	s->capacity += s->page.capacity;
 }
 
 TupleTableSlot *
@@ -190,6 +445,9 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 	DynScanState *s = (DynScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
+	if (!s->prepared)
+		dyn_prepare_execution(s, node->ss.ps.ps_ExprContext);
+
 	for (;;)
 	{
 		if (s->count_left > 0)
@@ -197,6 +455,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 			/* Select=COUNT: the query needs rows, but no column of them */
 			s->count_left--;
 			s->items_returned++;
+			s->rows_returned++;
 			ExecClearTuple(slot);
 			memset(slot->tts_isnull, true,
 				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
@@ -214,14 +473,21 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 				DynColumn  *col = &s->columns[i];
 				int			idx = col->attnum - 1;
 
-				slot->tts_values[idx] = dyn_item_value(col, item,
-													   &slot->tts_isnull[idx],
-													   s->relname);
+				if (col->meta == DYN_META_ITEM)
+				{
+					slot->tts_values[idx] = dyn_whole_item_value(col, item);
+					slot->tts_isnull[idx] = false;
+				}
+				else
+					slot->tts_values[idx] = dyn_item_value(col, item,
+														   &slot->tts_isnull[idx],
+														   s->relname);
 			}
 			s->items_returned++;
+			s->rows_returned++;
 			return ExecStoreVirtualTuple(slot);
 		}
-		if (s->started && s->done)
+		if (s->done)
 			return ExecClearTuple(slot);
 		dyn_fetch_page(s);
 	}
@@ -239,6 +505,8 @@ dynomiteReScanForeignScan(ForeignScanState *node)
 	s->count_left = 0;
 	s->started = false;
 	s->done = false;
+	/* the values may have changed: evaluate them again */
+	s->prepared = false;
 }
 
 void
@@ -251,25 +519,81 @@ dynomiteEndForeignScan(ForeignScanState *node)
 	{
 		MemoryContextDelete(s->page_cxt);
 		MemoryContextDelete(s->request_cxt);
+		MemoryContextDelete(s->exec_cxt);
 		s->page_cxt = NULL;
 		s->request_cxt = NULL;
+		s->exec_cxt = NULL;
 	}
+}
+
+/* ---------------------------------------------------------------------
+ * EXPLAIN
+ * ---------------------------------------------------------------------
+ */
+static char *
+dyn_display_list(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+		appendStringInfo(&buf, "%s%s", buf.len ? ", " : "",
+						 quote_identifier((char *) lfirst(lc)));
+	return buf.data;
 }
 
 void
 dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	DynScanState *s = (DynScanState *) node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	DynPlan    *plan = s->plan;
+	int			nvalues = list_length(fsplan->fdw_exprs);
+	char	  **value_text = palloc0(sizeof(char *) * Max(nvalues, 1));
+	List	   *context;
+	ListCell   *lc;
+	int			i = 0;
 
-	ExplainPropertyText("DynamoDB Operation", "Scan", es);
-	ExplainPropertyText("DynamoDB Table", s->request.table, es);
-	if (s->request.count_only)
+	context = set_deparse_context_plan(es->deparse_cxt, (Plan *) fsplan, NIL);
+	foreach(lc, fsplan->fdw_exprs)
+		value_text[i++] = deparse_expression(lfirst(lc), context, false, false);
+
+	ExplainPropertyText("DynamoDB Operation", dyn_operation_name(plan->op), es);
+	ExplainPropertyText("DynamoDB Table", s->base.table, es);
+	if (plan->index)
+		ExplainPropertyText("DynamoDB Index", plan->index, es);
+	if (plan->key_conds)
+		ExplainPropertyText(plan->op == DYN_OP_QUERY ? "DynamoDB Key Condition" : "DynamoDB Key",
+							dyn_display_conditions(plan->key_conds, NIL, value_text), es);
+	if (plan->filters)
+		ExplainPropertyText("DynamoDB Filter",
+							dyn_display_conditions(NIL, plan->filters, value_text), es);
+	if (s->base.count_only)
 		ExplainPropertyText("DynamoDB Select", "COUNT", es);
-	if (s->request.limit > 0)
-		ExplainPropertyInteger("DynamoDB Page Size", NULL, s->request.limit, es);
-	if (es->verbose)
-		ExplainPropertyText("DynamoDB Request",
-							dyn_build_scan_request(&s->request, NULL, false), es);
+	else if (s->base.projection)
+		ExplainPropertyText("DynamoDB Projection", dyn_display_list(s->base.projection), es);
+	else
+		ExplainPropertyText("DynamoDB Projection", "all attributes", es);
+	if (plan->op == DYN_OP_QUERY)
+		ExplainPropertyText("DynamoDB Direction", plan->forward ? "forward" : "backward", es);
+	if (s->opts->page_size > 0 &&
+		(plan->op == DYN_OP_SCAN || plan->op == DYN_OP_QUERY))
+		ExplainPropertyInteger("DynamoDB Page Size", NULL, s->opts->page_size, es);
+	if (plan->bound > 0)
+		ExplainPropertyInteger("DynamoDB Limit", NULL, plan->bound, es);
+	if (es->verbose && s->first_request == NULL && !es->analyze &&
+		bms_is_empty(fsplan->scan.plan.allParam))
+	{
+		/* no execution: build the first request if its values are known */
+		const char *operation;
+
+		dyn_prepare_execution(s, node->ss.ps.ps_ExprContext);
+		if (!s->done)
+			s->first_request = dyn_next_request(s, &operation);
+	}
+	if (es->verbose && s->first_request)
+		ExplainPropertyText("DynamoDB Request", s->first_request, es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
@@ -277,5 +601,6 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, s->items_scanned, es);
 		ExplainPropertyInteger("DynamoDB Items Returned", NULL, s->items_returned, es);
 		ExplainPropertyInteger("DynamoDB Retries", NULL, s->retries, es);
+		ExplainPropertyFloat("DynamoDB Capacity Units", NULL, s->capacity, 1, es);
 	}
 }

@@ -141,6 +141,102 @@ const fixtures = {
     ],
   },
 
+  // Device events for pushdown: partition key device, sort key ts; a local
+  // index on kind (all attributes), a sparse global index on status (only
+  // every third item has one) that projects amount only.
+  Events: {
+    table: {
+      KeySchema: [
+        { AttributeName: 'device', KeyType: 'HASH' },
+        { AttributeName: 'ts', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'device', AttributeType: 'S' },
+        { AttributeName: 'ts', AttributeType: 'N' },
+        { AttributeName: 'kind', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+      ],
+      LocalSecondaryIndexes: [{
+        IndexName: 'by_kind',
+        KeySchema: [
+          { AttributeName: 'device', KeyType: 'HASH' },
+          { AttributeName: 'kind', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      }],
+      GlobalSecondaryIndexes: [{
+        IndexName: 'by_status',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'ts', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['amount'] },
+      }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const kinds = ['boot', 'ping', 'error', 'update', 'Ping'];
+      const out = [];
+      for (let d = 1; d <= 20; d++) {
+        for (let t = 1; t <= 50; t++) {
+          const n = (d - 1) * 50 + t;
+          const item = {
+            device: `d${String(d).padStart(2, '0')}`,
+            ts: t * 10,
+            kind: kinds[n % kinds.length],
+            amount: (n % 7) * 1.5,
+            flag: n % 2 === 0,
+          };
+          if (n % 3 === 0) item.status = n % 2 === 0 ? 'open' : 'closed';
+          if (n % 4 !== 0) item.note = `note ${n}`;
+          if (n % 11 === 0) item.note = null;
+          out.push(item);
+        }
+      }
+      return out;
+    },
+  },
+
+  // 10,000 items in 100 partitions of 100: a Query reads one partition.
+  Wide: {
+    table: {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'n', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'n', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let p = 0; p < 100; p++) {
+        for (let n = 1; n <= 100; n++) {
+          out.push({ pk: `p${String(p).padStart(3, '0')}`, n, v: p * 1000 + n });
+        }
+      }
+      return out;
+    },
+  },
+
+  // 1,000 users keyed by id alone: GetItem and BatchGetItem, and joins.
+  Users: {
+    table: {
+      KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'user_id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let u = 1; u <= 1000; u++) {
+        out.push({ user_id: `u${String(u).padStart(4, '0')}`, name: `user ${u}`, score: u % 97 });
+      }
+      return out;
+    },
+  },
+
 };
 
 module.exports = fixtures;

@@ -9,7 +9,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-TESTS=(${DYNOMITE_TESTS:-options paging types errors rescan})
+TESTS=(${DYNOMITE_TESTS:-options paging types errors rescan pushdown import})
 
 bash test/install-deps.sh
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
@@ -28,6 +28,7 @@ trap cleanup EXIT
 # DYNOMITE_KEEP_RESULTS=DIR: copy the results there (to review new expected files)
 keep_results() { [[ -n "${DYNOMITE_KEEP_RESULTS:-}" ]] && mkdir -p "$DYNOMITE_KEEP_RESULTS" && cp -r "$work/regress/results/." "$DYNOMITE_KEEP_RESULTS/"; return 0; }
 
+rm -f "$repo/regression.diffs"
 passed=0
 failed=0
 
@@ -78,7 +79,7 @@ runuser -u postgres -- env -C "$work/regress" -u AWS_SESSION_TOKEN \
 	AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
 	AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
 	BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
-	"$pg_regress" --temp-instance="$work/regress/tmp_check" \
+	"$pg_regress" --temp-instance="$work/regress/tmp_check" --no-locale \
 	--bindir="$bindir" --inputdir=. --outputdir=. \
 	--dbname=contrib_regression "${TESTS[@]}" | tee "$work/regress.log"
 set -e

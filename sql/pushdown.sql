@@ -1,0 +1,320 @@
+--
+-- pushdown: conditions, LIMIT, ORDER BY and count(*) become the fewest
+-- DynamoDB requests that give the exact answer
+--
+CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+\getenv endpoint DYNAMO_ENDPOINT
+\getenv access_key DYNAMO_ACCESS_KEY_ID
+\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
+CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
+  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+\i sql/proxy.inc
+
+-- Events: key (device, ts); local index by_kind (device, kind), all
+-- attributes; sparse global index by_status (status, ts) with amount only
+CREATE FOREIGN TABLE events (device text, ts bigint, kind text, status text,
+                             amount numeric, flag boolean, note text)
+  SERVER dynamo OPTIONS (table 'Events');
+CREATE FOREIGN TABLE events_nopush (device text, ts bigint, kind text, status text,
+                                    amount numeric, flag boolean, note text)
+  SERVER dynamo OPTIONS (table 'Events', pushdown 'false');
+CREATE FOREIGN TABLE users (user_id text, name text, score integer)
+  SERVER dynamo OPTIONS (table 'Users');
+CREATE FOREIGN TABLE wide (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide');
+CREATE FOREIGN TABLE wide_p100 (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide', page_size '100');
+
+-- ===================================================================
+-- GetItem: the whole key
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM users WHERE user_id = 'u0007';
+SELECT * FROM users WHERE user_id = 'u0007';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT kind FROM events WHERE device = 'd02' AND ts = 70;
+SELECT kind FROM events WHERE device = 'd02' AND ts = 70;
+SELECT proxy_reset();
+SELECT kind, note FROM events WHERE ts = 70 AND device = 'd02';
+SELECT kind FROM events WHERE device = 'd02' AND ts = 71;
+SELECT * FROM proxy_requests('GetItem');
+SELECT * FROM proxy_requests('Scan');
+-- a NULL key matches nothing, and sends nothing
+SELECT proxy_reset();
+SELECT * FROM users WHERE user_id = NULL;
+SELECT * FROM proxy_requests('GetItem');
+
+-- ===================================================================
+-- BatchGetItem: a list of whole keys; duplicates and NULLs dropped
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM users WHERE user_id IN ('u0001', 'u0002', 'u0002', NULL, 'nobody');
+SELECT name FROM users WHERE user_id IN ('u0001', 'u0002', 'u0002', NULL, 'nobody') ORDER BY 1;
+-- 250 keys: three requests of at most 100
+SELECT proxy_reset();
+SELECT count(*), min(name), max(name) FROM users
+ WHERE user_id = ANY (array(SELECT 'u' || lpad(g::text, 4, '0') FROM generate_series(1, 250) g));
+SELECT * FROM proxy_requests('BatchGetItem');
+
+-- ===================================================================
+-- Query: one partition, with every kind of sort-key condition
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts, kind FROM events WHERE device = 'd03';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd03' AND ts < 40;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd03' AND ts >= 480;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd03' AND ts BETWEEN 100 AND 130;
+-- strict bounds travel as BETWEEN and are checked again
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd03' AND ts > 100 AND ts < 130;
+SELECT ts FROM events WHERE device = 'd03' AND ts > 100 AND ts < 130 ORDER BY ts;
+-- the partition of a 10,000-item table: one request, its 100 items
+SELECT proxy_reset();
+SELECT count(v), sum(v) FROM wide WHERE pk = 'p042';
+SELECT * FROM proxy_requests('Query');
+SELECT * FROM proxy_requests('Scan');
+-- a list of partition keys: one Query each
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device IN ('d01', 'd02') AND ts <= 20;
+SELECT device, ts FROM events WHERE device IN ('d01', 'd02') AND ts <= 20 ORDER BY 1, 2;
+
+-- ===================================================================
+-- indexes: the local index on kind, the sparse global index on status
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd04' AND kind = 'ping';
+SELECT ts FROM events WHERE device = 'd04' AND kind = 'ping' ORDER BY ts;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd04' AND kind LIKE 'u%';
+SELECT ts, kind FROM events WHERE device = 'd04' AND kind LIKE 'u%' ORDER BY ts;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts, amount FROM events WHERE status = 'open' AND ts > 480;
+SELECT ts, amount FROM events WHERE status = 'open' AND ts > 480 ORDER BY ts, amount;
+-- the global index holds only amount: a query needing more scans the table
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts, note FROM events WHERE status = 'open' AND ts > 480;
+-- an index named by the table option
+CREATE FOREIGN TABLE open_events (status text, ts bigint, amount numeric)
+  SERVER dynamo OPTIONS (table 'Events', index 'by_status');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM open_events;
+-- Scan of a sparse index: only the items that have a status
+SELECT count(*), count(DISTINCT status) FROM open_events;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM open_events WHERE status = 'closed' AND ts < 60;
+SELECT ts, amount FROM open_events WHERE status = 'closed' AND ts < 60 ORDER BY ts, amount;
+CREATE FOREIGN TABLE bad_index (status text) SERVER dynamo OPTIONS (table 'Events', index 'nope');
+SELECT * FROM bad_index;
+
+-- ===================================================================
+-- filters: shipped where DynamoDB decides as PostgreSQL would, and
+-- always checked again
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT device, ts FROM events
+ WHERE note IS NULL AND flag AND kind LIKE 'p%' AND amount >= 3
+   AND (status = 'open' OR status IS NULL) AND note IS DISTINCT FROM 'x';
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE NOT flag AND status <> 'open' AND kind IN ('boot', 'ping');
+-- floats round, upper() is PostgreSQL's: checked locally only
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE amount::float8 > 3 AND upper(kind) = 'PING';
+-- ordering strings: bytewise in "C" only
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE kind > 'P' COLLATE "C";
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE kind > 'P' COLLATE "und-x-icu";
+-- a Query's filter may not name a key attribute: that stays local
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE device = 'd01' AND ts <> 50 AND kind = 'boot';
+
+-- a filtered Scan whose pages come back empty still finds every item
+CREATE FOREIGN TABLE paging_7 (pk text, n integer) SERVER dynamo
+  OPTIONS (table 'Paging', page_size '7');
+SELECT proxy_reset();
+SELECT pk FROM paging_7 WHERE n = 50 OR n = 1 ORDER BY pk;
+SELECT * FROM proxy_requests('Scan');
+
+-- ===================================================================
+-- the same rows with pushdown on and off
+-- ===================================================================
+CREATE FUNCTION same_rows(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  a text[];
+  b text[];
+BEGIN
+  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
+                 format(q, 'events')) INTO a;
+  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
+                 format(q, 'events_nopush')) INTO b;
+  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
+              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
+END $$;
+SELECT q, same_rows(q) FROM (VALUES
+  ('SELECT * FROM %s WHERE device = ''d05'''),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts = 250'),
+  ('SELECT * FROM %s WHERE device IN (''d05'', ''d06'', ''zz'') AND ts = 250'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts < 100'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts <= 100'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts > 400'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts >= 400'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts BETWEEN 120 AND 200'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND ts > 120 AND ts < 200'),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND kind = ''ping'''),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND kind LIKE ''p%%'''),
+  ('SELECT * FROM %s WHERE device = ''d05'' AND kind > ''a'' AND kind < ''q'''),
+  ('SELECT * FROM %s WHERE status = ''open'''),
+  ('SELECT status, ts, amount FROM %s WHERE status = ''closed'' AND ts > 250'),
+  ('SELECT * FROM %s WHERE status IS NULL'),
+  ('SELECT * FROM %s WHERE status IS NOT NULL'),
+  ('SELECT * FROM %s WHERE note IS NULL'),
+  ('SELECT * FROM %s WHERE note IS NOT NULL AND note <> ''note 5'''),
+  ('SELECT * FROM %s WHERE status <> ''open'''),
+  ('SELECT * FROM %s WHERE amount > 4.5'),
+  ('SELECT * FROM %s WHERE amount = 0 OR kind = ''Ping'''),
+  ('SELECT * FROM %s WHERE NOT flag AND kind IN (''boot'', ''update'')'),
+  ('SELECT * FROM %s WHERE flag = false AND (status = ''open'' OR note IS NULL)'),
+  ('SELECT * FROM %s WHERE kind >= ''P'' AND kind < ''b'''),
+  ('SELECT * FROM %s WHERE ts = 10'),
+  ('SELECT * FROM %s WHERE device < ''d03'' AND ts > 480'),
+  ('SELECT * FROM %s WHERE device = ''d07'' ORDER BY ts DESC LIMIT 4')
+) t(q);
+
+-- ===================================================================
+-- LIMIT: each request asks only for the items still needed
+-- ===================================================================
+SELECT proxy_reset();
+SELECT pk, n FROM wide_p100 LIMIT 5;
+SELECT * FROM proxy_requests('Scan');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT pk, n FROM wide_p100 LIMIT 5;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT pk, n FROM wide_p100 LIMIT 5 OFFSET 10;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT pk, n FROM wide LIMIT 5;
+-- a local condition: no limit is pushed, paging stops once five rows passed
+SELECT proxy_reset();
+SELECT count(*) FROM (SELECT v FROM wide_p100 WHERE v % 2 = 0 LIMIT 5) s;
+SELECT * FROM proxy_requests('Scan');
+
+-- ===================================================================
+-- ORDER BY the sort key within a partition: no Sort
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ts FROM events WHERE device = 'd01' ORDER BY ts DESC LIMIT 3;
+SELECT proxy_reset();
+SELECT ts FROM events WHERE device = 'd01' ORDER BY ts DESC LIMIT 3;
+SELECT * FROM proxy_requests('Query');
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE device = 'd01' ORDER BY ts;
+SELECT ts FROM events WHERE device = 'd01' AND ts > 470 ORDER BY device, ts;
+-- across partitions, or by another column, PostgreSQL sorts
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE device IN ('d01', 'd02') ORDER BY ts;
+EXPLAIN (COSTS OFF) SELECT ts FROM events WHERE device = 'd01' ORDER BY kind;
+-- the local index's order
+EXPLAIN (COSTS OFF)
+SELECT kind FROM events WHERE device = 'd01' AND kind >= 'p' ORDER BY kind COLLATE "C" DESC;
+
+-- ===================================================================
+-- count(*): Select=COUNT, no items transferred
+-- ===================================================================
+SELECT proxy_reset();
+SELECT count(*) FROM wide;
+SELECT count(*) FROM wide WHERE pk = 'p007';
+SELECT count(*) FROM events WHERE device = 'd01' AND ts > 250;
+SELECT * FROM proxy_requests('Scan');
+SELECT * FROM proxy_requests('Query');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM events WHERE device = 'd01' AND ts > 250;
+
+-- ===================================================================
+-- parameters: prepared statements keep their pushdown, also after the
+-- switch to a generic plan
+-- ===================================================================
+PREPARE get_user(text) AS SELECT name FROM users WHERE user_id = $1;
+SELECT proxy_reset();
+EXECUTE get_user('u0001');
+EXECUTE get_user('u0002');
+EXECUTE get_user('u0003');
+EXECUTE get_user('u0004');
+EXECUTE get_user('u0005');
+EXECUTE get_user('u0006');
+EXECUTE get_user('u0007');
+SELECT * FROM proxy_requests('GetItem');
+SELECT * FROM proxy_requests('Scan');
+EXPLAIN (COSTS OFF) EXECUTE get_user('u0008');
+PREPARE range(text, bigint, bigint) AS
+  SELECT ts FROM events WHERE device = $1 AND ts BETWEEN $2 AND $3 ORDER BY ts;
+EXECUTE range('d09', 100, 120);
+EXECUTE range('d09', 200, 210);
+EXECUTE range('d09', 300, 300);
+EXECUTE range('d09', 1, 10);
+EXECUTE range('d09', 490, 1000);
+EXECUTE range(NULL, 1, 1000);
+EXECUTE range('d09', NULL, 10);
+EXPLAIN (COSTS OFF) EXECUTE range('d09', 100, 120);
+PREPARE flt(numeric) AS SELECT count(*) FROM events WHERE amount > $1;
+EXECUTE flt(4.5);
+EXECUTE flt(4.5);
+EXECUTE flt(4.5);
+EXECUTE flt(4.5);
+EXECUTE flt(4.5);
+EXECUTE flt(4.5);
+EXECUTE flt(NULL);
+EXECUTE flt('NaN');
+EXPLAIN (COSTS OFF) EXECUTE flt(1);
+
+-- ===================================================================
+-- joins on the whole key: outer rows in batches of 100, one BatchGetItem
+-- per batch
+-- ===================================================================
+CREATE FOREIGN TABLE users_nopush (user_id text, name text, score integer)
+  SERVER dynamo OPTIONS (table 'Users', pushdown 'false');
+CREATE TEMP TABLE wanted_users AS
+  SELECT 'u' || lpad(g::text, 4, '0') AS id, g FROM generate_series(1, 1000) g;
+ANALYZE wanted_users;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT w.g, u.name FROM wanted_users w JOIN users u ON u.user_id = w.id;
+SELECT proxy_reset();
+SELECT count(*), sum(u.score), count(DISTINCT u.name)
+  FROM wanted_users w JOIN users u ON u.user_id = w.id;
+SELECT * FROM proxy_requests('BatchGetItem');
+SELECT * FROM proxy_requests('Scan');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT w.g, u.name FROM wanted_users w JOIN users u ON u.user_id = w.id WHERE w.g <= 250;
+-- the same rows as without pushdown: inner and outer joins, keys that
+-- match nothing, NULL keys, conditions on either side
+CREATE TEMP TABLE some_keys AS
+  SELECT id FROM (VALUES ('u0001'), ('u0002'), ('u0500'), ('nobody'), (NULL), ('u0002')) v(id);
+CREATE FUNCTION same_join(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  a text[];
+  b text[];
+BEGIN
+  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
+                 format(q, 'users')) INTO a;
+  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
+                 format(q, 'users_nopush')) INTO b;
+  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
+              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
+END $$;
+SELECT q, same_join(q) FROM (VALUES
+  ('SELECT k.id, u.name FROM some_keys k JOIN %s u ON u.user_id = k.id'),
+  ('SELECT k.id, u.name FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id'),
+  ('SELECT k.id, u.score FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id AND u.score > 1'),
+  ('SELECT k.id FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id WHERE u.user_id IS NULL'),
+  ('SELECT w.g, u.name FROM wanted_users w JOIN %s u ON u.user_id = w.id WHERE u.score = 3'),
+  ('SELECT w.g, u.* FROM wanted_users w LEFT JOIN %s u ON u.user_id = w.id AND w.g %% 3 = 0')
+) t(q);
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SELECT k.id, u.name FROM some_keys k LEFT JOIN users u ON u.user_id = k.id ORDER BY 1, 2;
+EXPLAIN (COSTS OFF) SELECT k.id, u.name FROM some_keys k LEFT JOIN users u ON u.user_id = k.id;
+-- a key of two attributes
+EXPLAIN (COSTS OFF)
+SELECT d.device, e.kind FROM (VALUES ('d01', 10), ('d02', 20), ('d03', 15)) d(device, t)
+  JOIN events e ON e.device = d.device AND e.ts = d.t;
+SELECT d.device, e.kind FROM (VALUES ('d01', 10), ('d02', 20), ('d03', 15)) d(device, t)
+  JOIN events e ON e.device = d.device AND e.ts = d.t ORDER BY 1;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+
+-- a correlated subquery: one GetItem per outer row, the value a parameter
+SELECT proxy_reset();
+SELECT k.id, (SELECT u.name FROM users u WHERE u.user_id = k.id) FROM some_keys k ORDER BY 1, 2;
+SELECT * FROM proxy_requests('GetItem');
+EXPLAIN (COSTS OFF)
+SELECT k.id, (SELECT u.name FROM users u WHERE u.user_id = k.id) FROM some_keys k;
+
+-- a join on the partition key alone: a Query for each outer row
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+EXPLAIN (COSTS OFF)
+SELECT d.device, e.ts FROM (VALUES ('d01'), ('d02')) d(device)
+  JOIN events e ON e.device = d.device AND e.ts < 30;
+SELECT d.device, e.ts FROM (VALUES ('d01'), ('d02')) d(device)
+  JOIN events e ON e.device = d.device AND e.ts < 30 ORDER BY 1, 2;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+
+DROP SERVER dynamo CASCADE;
