@@ -13,6 +13,8 @@ OBJS = \
 	src/deparse.o \
 	src/metadata.o \
 	src/join.o \
+	src/token.o \
+	src/paging.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"
@@ -48,3 +50,7 @@ test:
 
 demo:
 	bash test/demo.sh
+
+.PHONY: bench
+bench:
+	bash bench/run.sh

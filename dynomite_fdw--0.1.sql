@@ -18,3 +18,34 @@ CREATE FOREIGN DATA WRAPPER dynomite_fdw
   VALIDATOR dynomite_fdw_validator;
 
 COMMENT ON FOREIGN DATA WRAPPER dynomite_fdw IS 'reads Amazon DynamoDB tables';
+
+-- The paging API: one DynamoDB page per row, fetched when the row is wanted.
+CREATE FUNCTION dynomite_pages(tbl regclass, filter jsonb DEFAULT NULL,
+                               start_at jsonb DEFAULT NULL,
+                               next_token text DEFAULT NULL,
+                               page_size int DEFAULT NULL)
+RETURNS TABLE (page_number int, items jsonb, count int, scanned_count int,
+               last_evaluated_key jsonb, next_token text, consumed_capacity float8)
+AS 'MODULE_PATHNAME', 'dynomite_pages'
+LANGUAGE C VOLATILE ROWS 10;
+
+CREATE FUNCTION dynomite_raw_pages(tbl regclass, filter jsonb DEFAULT NULL,
+                                   start_at jsonb DEFAULT NULL,
+                                   next_token text DEFAULT NULL,
+                                   page_size int DEFAULT NULL)
+RETURNS TABLE (page_number int, response jsonb, items jsonb)
+AS 'MODULE_PATHNAME', 'dynomite_raw_pages'
+LANGUAGE C VOLATILE ROWS 10;
+
+CREATE FUNCTION dynomite_page(tbl regclass, next_token text DEFAULT NULL,
+                              page_size int DEFAULT 25, filter jsonb DEFAULT NULL)
+RETURNS TABLE (items jsonb, next_token text)
+AS 'MODULE_PATHNAME', 'dynomite_page'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION dynomite_pages(regclass, jsonb, jsonb, text, int)
+  IS 'the DynamoDB pages of a foreign table, one per row';
+COMMENT ON FUNCTION dynomite_raw_pages(regclass, jsonb, jsonb, text, int)
+  IS 'the DynamoDB responses of a foreign table as sent, one per row';
+COMMENT ON FUNCTION dynomite_page(regclass, text, int, jsonb)
+  IS 'one page of exactly page_size items and the token of the next';

@@ -427,28 +427,58 @@ dyn_item_value(DynColumn *col, DynJson *item, bool *isnull, const char *relname)
 	return result;
 }
 
-/* The whole item as plain JSON, for a column with meta 'item'. */
-Datum
-dyn_whole_item_value(DynColumn *col, DynJson *item)
+/*
+ * An item (or a key) as a plain JSON object: every attribute by its name,
+ * or, given columns, the attribute of each non-meta column by the column's
+ * name.
+ */
+void
+dyn_append_item_json(StringInfo buf, DynJson *item, DynColumn *cols, int ncols)
 {
-	StringInfoData buf;
 	bool		first = true;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	appendStringInfoChar(buf, '{');
+	if (cols == NULL)
 	{
 		/* the macro declares its loop variables */
 		json_object_object_foreach(item, key, value)
 		{
 			if (!first)
-				appendStringInfoChar(&buf, ',');
+				appendStringInfoChar(buf, ',');
 			first = false;
-			escape_json(&buf, key);
-			appendStringInfoChar(&buf, ':');
-			dyn_append_plain_json(&buf, value);
+			escape_json(buf, key);
+			appendStringInfoChar(buf, ':');
+			dyn_append_plain_json(buf, value);
 		}
 	}
-	appendStringInfoChar(&buf, '}');
+	else
+	{
+		for (int i = 0; i < ncols; i++)
+		{
+			struct json_object *value;
+
+			if (cols[i].meta != DYN_META_NONE ||
+				!json_object_object_get_ex(item, cols[i].attname, &value))
+				continue;
+			if (!first)
+				appendStringInfoChar(buf, ',');
+			first = false;
+			escape_json(buf, cols[i].colname);
+			appendStringInfoChar(buf, ':');
+			dyn_append_plain_json(buf, value);
+		}
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/* The whole item as plain JSON, for a column with meta 'item'. */
+Datum
+dyn_whole_item_value(DynColumn *col, DynJson *item)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	dyn_append_item_json(&buf, item, NULL, 0);
 	return InputFunctionCall(&col->input, buf.data, col->ioparam, col->typmod);
 }
 

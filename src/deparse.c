@@ -382,6 +382,12 @@ dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause, List *
  * ---------------------------------------------------------------------
  */
 static List *
+list_concat3(List *a, List *b, List *c)
+{
+	return list_concat(list_concat(a, b), c);
+}
+
+static List *
 dyn_serialize_cond(const DynCond *cond)
 {
 	return list_make4(makeInteger(cond->op), makeString(pstrdup(cond->attname)),
@@ -420,7 +426,7 @@ dyn_serialize_plan(const DynPlan *plan)
 	}
 
 	/* the order is enum DynScanPrivate's */
-	return list_concat(list_make5(plan->retrieved,
+	return list_concat3(list_make5(plan->retrieved,
 								  makeBoolean(plan->count_only),
 								  makeInteger(plan->op),
 								  makeString(pstrdup(plan->index ? plan->index : "")),
@@ -430,7 +436,9 @@ dyn_serialize_plan(const DynPlan *plan)
 										  makeInteger(plan->bound),
 										  makeString(pstrdup(plan->hash_key ? plan->hash_key : "")),
 										  makeString(pstrdup(plan->range_key ? plan->range_key : ""))),
-							   makeBoolean(plan->global_index)));
+							   makeBoolean(plan->global_index)),
+					   list_make2(makeInteger(plan->start_token_idx),
+								  copyObject(plan->token_keys)));
 }
 
 DynPlan *
@@ -463,6 +471,8 @@ dyn_deserialize_plan(List *fdw_private)
 	range = strVal(list_nth(fdw_private, DynPrivRangeKey));
 	plan->range_key = *range ? range : NULL;
 	plan->global_index = boolVal(list_nth(fdw_private, DynPrivGlobalIndex));
+	plan->start_token_idx = intVal(list_nth(fdw_private, DynPrivStartToken));
+	plan->token_keys = list_nth(fdw_private, DynPrivTokenKeys);
 	return plan;
 }
 

@@ -25,6 +25,7 @@ _PG_init(void)
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
 	dyn_join_init();
+	dyn_paging_init();
 }
 
 Datum

@@ -49,6 +49,7 @@ typedef struct DynOptions
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
 	bool		consistent_read;
+	char	   *token_secret;	/* signs next_token; NULL: unsigned */
 	bool		pushdown;		/* ship conditions, LIMIT and ORDER BY */
 	char	   *index;			/* a secondary index to read, or NULL */
 } DynOptions;
@@ -62,7 +63,9 @@ extern char *dyn_column_attribute(Oid relid, AttrNumber attnum);
 typedef enum DynMetaKind
 {
 	DYN_META_NONE = 0,			/* an ordinary attribute */
-	DYN_META_ITEM				/* the whole item as plain JSON */
+	DYN_META_ITEM,				/* the whole item as plain JSON */
+	DYN_META_PAGE_NUMBER,		/* the 1-based number of the response page */
+	DYN_META_NEXT_TOKEN			/* resumes the query right after the row */
 } DynMetaKind;
 
 extern DynMetaKind dyn_column_meta(Oid relid, AttrNumber attnum);
@@ -210,6 +213,31 @@ extern List *dyn_parse_table_names(const char *body, size_t len, char **last);
 extern char *dyn_build_describe_request(const char *table);
 extern char *dyn_build_list_tables_request(const char *start);
 
+/* ---- token.c ---- */
+
+/* What a token is bound to, and the key it holds. */
+typedef struct DynTokenScope
+{
+	const char *table;
+	const char *index;			/* NULL: the table */
+	const char *binding;		/* hash of the request's conditions */
+	const char *secret;			/* NULL: unsigned */
+	int			nkeys;
+	const char *key_names[4];	/* table keys, then the index's */
+	char		key_types[4];
+} DynTokenScope;
+
+extern char *dyn_request_binding(const DynRequest *req);
+extern char *dyn_token_encode(const DynTokenScope *scope, DynJson *key);
+extern DynJson *dyn_token_decode(const DynTokenScope *scope, const char *token,
+								 MemoryContext owner);
+extern DynJson *dyn_item_key_object(DynJson *item, const DynTokenScope *scope,
+									MemoryContext owner);
+extern DynJson *dyn_start_at_key(const char *plain, const DynTokenScope *scope,
+								 MemoryContext owner);
+extern char *dyn_json_text(DynJson *obj);
+extern List *dyn_parse_filter(const char *plain);
+
 /* ---- convert.c ---- */
 
 typedef enum DynColumnKind
@@ -249,10 +277,14 @@ extern Datum dyn_item_value(DynColumn *col, DynJson *item, bool *isnull,
 							const char *relname);
 extern Datum dyn_whole_item_value(DynColumn *col, DynJson *item);
 extern char *dyn_item_key_text(DynJson *item, const char *attname);
+extern void dyn_append_item_json(StringInfo buf, DynJson *item, DynColumn *cols, int ncols);
 
 /* ---- metadata.c ---- */
 extern DynTableInfo *dyn_get_table_info(Oid foreigntableid, Oid userid, DynOptions *opts);
 extern List *dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* ---- paging.c ---- */
+extern void dyn_paging_init(void);
 
 /* ---- join.c ---- */
 extern void dyn_join_init(void);
@@ -271,6 +303,8 @@ typedef struct DynRelInfo
 	double		items;			/* items in the table */
 	double		item_bytes;
 	Bitmapset  *attrs_needed;	/* every column the query mentions */
+	bool		wants_tokens;	/* a next_token or page_number column is
+								 * mentioned: the scan reads pages */
 } DynRelInfo;
 
 extern void dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -333,6 +367,10 @@ typedef struct DynPlan
 								 * BatchGetItem */
 	char	   *range_key;
 	bool		global_index;	/* index is global: no consistent reads */
+	Expr	   *start_token;	/* planning only: "next_token > value" */
+	int			start_token_idx;	/* its index in fdw_exprs, or -1 */
+	List	   *token_keys;		/* String and Integer pairs: the key
+								 * attributes a token holds, and types */
 } DynPlan;
 
 /* A value expression evaluated for one execution. */
@@ -373,7 +411,9 @@ enum DynScanPrivate
 	DynPrivBound,				/* Integer */
 	DynPrivHashKey,				/* String */
 	DynPrivRangeKey,			/* String, "" for none */
-	DynPrivGlobalIndex			/* Boolean */
+	DynPrivGlobalIndex,			/* Boolean */
+	DynPrivStartToken,			/* Integer: index in fdw_exprs, or -1 */
+	DynPrivTokenKeys			/* List: name, type, name, type, ... */
 };
 
 #endif							/* DYNOMITE_FDW_H */

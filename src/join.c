@@ -173,7 +173,7 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		innerrel->fdwroutine->GetForeignPaths != dynomiteGetForeignPaths ||
 		!bms_is_empty(innerrel->lateral_relids) ||
 		(ri = innerrel->fdw_private) == NULL || ri->info == NULL ||
-		ri->opts->index != NULL)
+		ri->opts->index != NULL || ri->wants_tokens)
 		return;
 	key = &ri->info->key;
 

@@ -46,6 +46,7 @@ static const DynOptionDef dyn_options[] = {
 	{"max_retries", ForeignServerRelationId},
 	{"fdw_startup_cost", ForeignServerRelationId},
 	{"fdw_tuple_cost", ForeignServerRelationId},
+	{"token_secret", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
@@ -168,6 +169,8 @@ static const struct
 	DynMetaKind kind;
 }			dyn_meta_kinds[] = {
 	{"item", DYN_META_ITEM},
+	{"page_number", DYN_META_PAGE_NUMBER},
+	{"next_token", DYN_META_NEXT_TOKEN},
 	{NULL, DYN_META_NONE}
 };
 
@@ -177,7 +180,8 @@ dyn_parse_meta(const char *value)
 	for (int i = 0; dyn_meta_kinds[i].name; i++)
 		if (strcmp(dyn_meta_kinds[i].name, value) == 0)
 			return dyn_meta_kinds[i].kind;
-	dyn_bad_value("meta", value, "\"item\" (the whole item as JSON)");
+	dyn_bad_value("meta", value,
+				  "\"item\" (the whole item as JSON), \"page_number\" or \"next_token\"");
 	return DYN_META_NONE;
 }
 
@@ -306,7 +310,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			has_key = true;
 		}
 		else if (strcmp(name, "secret_access_key") == 0 ||
-				 strcmp(name, "session_token") == 0)
+				 strcmp(name, "session_token") == 0 ||
+				 strcmp(name, "token_secret") == 0)
 		{
 			/* never echo a secret back */
 			if (*value == '\0')
@@ -421,6 +426,8 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 	value = dyn_find_option(server->options, "max_retries");
 	opts->max_retries = value ? dyn_parse_int("max_retries", value, 0, DYN_MAX_MAX_RETRIES)
 		: DYN_DEFAULT_MAX_RETRIES;
+
+	opts->token_secret = dyn_find_option(server->options, "token_secret");
 
 	value = dyn_find_option(server->options, "fdw_startup_cost");
 	opts->fdw_startup_cost = value ? dyn_parse_cost("fdw_startup_cost", value)

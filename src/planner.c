@@ -30,6 +30,7 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
 #include "utils/rel.h"
@@ -107,9 +108,80 @@ dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 		pull_varattnos((Node *) ((RestrictInfo *) lfirst(lc))->clause, baserel->relid,
 					   &ri->attrs_needed);
 
+	{
+		int			x = -1;
+
+		while ((x = bms_next_member(ri->attrs_needed, x)) >= 0)
+		{
+			AttrNumber	attnum = x + FirstLowInvalidHeapAttributeNumber;
+
+			if (attnum > 0 &&
+				(dyn_column_meta(foreigntableid, attnum) == DYN_META_NEXT_TOKEN ||
+				 dyn_column_meta(foreigntableid, attnum) == DYN_META_PAGE_NUMBER))
+				ri->wants_tokens = true;
+		}
+	}
+
 	baserel->rows = clamp_row_est(ri->items *
 								  clauselist_selectivity(root, baserel->baserestrictinfo,
 														 0, JOIN_INNER, NULL));
+}
+
+/*
+ * "next_token > value" on a meta 'next_token' column: where the scan
+ * starts.  Returns the value, or NULL for any other clause.
+ */
+static Expr *
+dyn_start_token_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	OpExpr	   *op;
+	Expr	   *left;
+	Expr	   *right;
+	Var		   *var;
+	Expr	   *value;
+
+	if (!IsA(clause, OpExpr) || list_length(((OpExpr *) clause)->args) != 2)
+		return NULL;
+	op = (OpExpr *) clause;
+	left = linitial(op->args);
+	right = lsecond(op->args);
+	while (IsA(left, RelabelType))
+		left = ((RelabelType *) left)->arg;
+	while (IsA(right, RelabelType))
+		right = ((RelabelType *) right)->arg;
+	if (op->opfuncid == F_TEXT_GT && IsA(left, Var))
+	{
+		var = (Var *) left;
+		value = right;
+	}
+	else if (op->opfuncid == F_TEXT_LT && IsA(right, Var))
+	{
+		var = (Var *) right;
+		value = left;
+	}
+	else
+		return NULL;
+	if (var->varno != baserel->relid || var->varattno <= 0 ||
+		dyn_column_meta(rte->relid, var->varattno) != DYN_META_NEXT_TOKEN ||
+		bms_is_member(baserel->relid, pull_varnos(root, (Node *) value)) ||
+		contain_volatile_functions((Node *) value))
+		return NULL;
+	return value;
+}
+
+static void
+dyn_add_token_key(List **keys, const char *name, char type)
+{
+	ListCell   *lc;
+
+	if (name == NULL)
+		return;
+	foreach(lc, *keys)
+		if (foreach_current_index(lc) % 2 == 0 && strcmp(strVal(lfirst(lc)), name) == 0)
+			return;
+	*keys = lappend(*keys, makeString((char *) name));
+	*keys = lappend(*keys, makeInteger(type));
 }
 
 /* ---------------------------------------------------------------------
@@ -254,12 +326,21 @@ dyn_choose_access(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri,
 	memset(acc, 0, sizeof(DynAccess));
 	acc->plan.op = DYN_OP_SCAN;
 	acc->plan.forward = true;
+	acc->plan.start_token_idx = -1;
 
 	foreach(lc, rinfos)
 	{
 		RestrictInfo *rinfo = lfirst(lc);
 		List	   *conds;
+		Expr	   *start;
 
+		if (acc->plan.start_token == NULL &&
+			(start = dyn_start_token_clause(root, baserel, rinfo->clause)) != NULL)
+		{
+			/* where to start: taken by the scan, not checked as text */
+			acc->plan.start_token = start;
+			continue;
+		}
 		if (ri->info && dyn_classify_clause(root, baserel, rinfo->clause, &conds))
 		{
 			DynClause  *dc = palloc(sizeof(DynClause));
@@ -274,6 +355,11 @@ dyn_choose_access(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri,
 
 	if (ri->info == NULL)
 	{
+		if (acc->plan.start_token)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot resume from a next_token with pushdown off"),
+					 errhint("Resuming needs the table's key schema; set the foreign table's pushdown option to true.")));
 		acc->items_read = ri->items;
 		acc->requests = Max(1, ri->items * ri->item_bytes / DYN_PAGE_BYTES);
 		acc->rows = ri->items;
@@ -385,6 +471,17 @@ dyn_choose_access(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri,
 	}
 	if (hash && acc->plan.op == DYN_OP_SCAN)
 		acc->plan.op = DYN_OP_QUERY;
+	/* tokens need pages and keys: whole-key lookups become Queries */
+	if ((ri->wants_tokens || acc->plan.start_token) &&
+		(acc->plan.op == DYN_OP_GETITEM || acc->plan.op == DYN_OP_BATCHGETITEM))
+		acc->plan.op = DYN_OP_QUERY;
+	dyn_add_token_key(&acc->plan.token_keys, tkey->hash, tkey->hash_type);
+	dyn_add_token_key(&acc->plan.token_keys, tkey->range, tkey->range_type);
+	if (index)
+	{
+		dyn_add_token_key(&acc->plan.token_keys, index->key.hash, index->key.hash_type);
+		dyn_add_token_key(&acc->plan.token_keys, index->key.range, index->key.range_type);
+	}
 
 	/* the key conditions, partition key first */
 	if (hash)
@@ -782,6 +879,11 @@ dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 	dyn_number_values(acc.plan.key_conds, &fdw_exprs);
 	foreach(lc, acc.plan.filters)
 		dyn_number_values(lfirst(lc), &fdw_exprs);
+	if (acc.plan.start_token)
+	{
+		acc.plan.start_token_idx = list_length(fdw_exprs);
+		fdw_exprs = lappend(fdw_exprs, acc.plan.start_token);
+	}
 
 	acc.plan.forward = boolVal(linitial(best_path->fdw_private));
 	acc.plan.bound = intVal(lsecond(best_path->fdw_private));

@@ -62,6 +62,10 @@ typedef struct DynScanState
 	int			next_key;
 	int			unprocessed_tries;
 	long		rows_returned;
+	int			page_number;	/* of the current page, from 1 */
+	DynJson    *start_key;		/* where the first request starts, or NULL */
+	DynTokenScope scope;		/* what this execution's tokens are bound to */
+	bool		want_tokens;
 
 	/* what EXPLAIN ANALYZE reports, over all executions */
 	char	   *first_request;
@@ -72,6 +76,10 @@ typedef struct DynScanState
 	long		retries;
 	double		capacity;
 } DynScanState;
+
+static void dyn_prepare_tokens(DynScanState *s);
+static void dyn_make_scope(DynScanState *s);
+static void dyn_apply_start_token(DynScanState *s);
 
 static DynColumnKind
 dyn_kind_of(Oid typid)
@@ -156,6 +164,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 		dyn_init_column(col, rel, lfirst_int(lc));
 		if (col->meta == DYN_META_ITEM)
 			whole_items = true;
+		else if (col->meta == DYN_META_NEXT_TOKEN)
+			s->want_tokens = true;
 		else if (col->meta == DYN_META_NONE &&
 				 !list_member(s->base.projection, makeString(col->attname)))
 			s->base.projection = lappend(s->base.projection, makeString(col->attname));
@@ -168,9 +178,18 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	s->base.consistent_read = s->opts->consistent_read && !s->plan->global_index;
 	s->base.count_only = s->plan->count_only &&
 		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY);
+	if (s->want_tokens || s->plan->start_token_idx >= 0)
+	{
+		/* a token is made of the item's key attributes */
+		foreach(lc, s->plan->token_keys)
+			if (foreach_current_index(lc) % 2 == 0 &&
+				!list_member(s->base.projection, lfirst(lc)))
+				s->base.projection = lappend(s->base.projection, lfirst(lc));
+		s->base.count_only = false;
+	}
 	if (whole_items || s->base.count_only)
 		s->base.projection = NIL;
-	else if (s->plan->count_only)
+	else if (s->base.projection == NIL)
 		s->base.projection = list_make1(makeString(s->plan->hash_key));
 	/* the names, not the String nodes, go into requests */
 	{
@@ -274,11 +293,16 @@ dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 	s->next_key = 0;
 	s->unprocessed_tries = 0;
 	s->rows_returned = 0;
+	s->page_number = 0;
+	s->start_key = NULL;
 	s->prepared = true;
 
 	dyn_evaluate_values(s, econtext);
 	if (s->plan->op == DYN_OP_SCAN)
+	{
+		dyn_prepare_tokens(s);
 		return;
+	}
 
 	oldcxt = MemoryContextSwitchTo(s->exec_cxt);
 	hash = linitial(s->plan->key_conds);
@@ -302,6 +326,23 @@ dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 
 	if (s->partitions == NIL && s->keys == NIL)
 		s->done = true;
+	dyn_prepare_tokens(s);
+}
+
+/* Tokens and where to start, once the partitions are known. */
+static void
+dyn_prepare_tokens(DynScanState *s)
+{
+	MemoryContext oldcxt;
+
+	if (s->done || (!s->want_tokens && s->plan->start_token_idx < 0))
+		return;
+	oldcxt = MemoryContextSwitchTo(s->exec_cxt);
+	dyn_make_scope(s);
+	/* EXPLAIN alone has no token to check */
+	if (s->plan->start_token_idx >= 0 && s->conn != NULL)
+		dyn_apply_start_token(s);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* Limit of a Scan or Query: the page size, or fewer if the query needs fewer. */
@@ -321,6 +362,27 @@ dyn_request_limit(DynScanState *s)
 }
 
 /*
+ * The conditions of a Scan, or of a Query of one partition: false where
+ * they match no item.
+ */
+static bool
+dyn_render_conditions(DynScanState *s, int partition, DynRequest *req)
+{
+	bool		empty = false;
+
+	if (s->plan->op == DYN_OP_QUERY)
+	{
+		req->key_condition = dyn_render_key_condition(s->plan->key_conds,
+													  list_nth(s->partitions, partition),
+													  s->params, req, &empty);
+		if (empty)
+			return false;
+	}
+	req->filter = dyn_render_filter(s->plan->filters, s->params, req);
+	return true;
+}
+
+/*
  * The body of the next request, or NULL when the execution has nothing
  * more to fetch.  Built in the request context from the current page, which
  * is still there.
@@ -330,7 +392,6 @@ dyn_next_request(DynScanState *s, const char **operation)
 {
 	DynRequest	req = s->base;
 	DynJson    *start_key = NULL;
-	bool		empty;
 
 	req.names = NIL;
 	req.values = NIL;
@@ -342,8 +403,9 @@ dyn_next_request(DynScanState *s, const char **operation)
 		case DYN_OP_SCAN:
 			if (s->started && s->page.last_key == NULL)
 				return NULL;
-			start_key = s->started ? s->page.last_key : NULL;
-			req.filter = dyn_render_filter(s->plan->filters, s->params, &req);
+			start_key = s->started ? s->page.last_key : s->start_key;
+			if (!dyn_render_conditions(s, 0, &req))
+				return NULL;
 			req.limit = dyn_request_limit(s);
 			break;
 
@@ -352,14 +414,12 @@ dyn_next_request(DynScanState *s, const char **operation)
 				start_key = s->page.last_key;
 			else if (s->started)
 				s->partition++;
+			else
+				start_key = s->start_key;
 			if (s->partition >= list_length(s->partitions))
 				return NULL;
-			req.key_condition = dyn_render_key_condition(s->plan->key_conds,
-														 list_nth(s->partitions, s->partition),
-														 s->params, &req, &empty);
-			if (empty)
+			if (!dyn_render_conditions(s, s->partition, &req))
 				return NULL;
-			req.filter = dyn_render_filter(s->plan->filters, s->params, &req);
 			req.limit = dyn_request_limit(s);
 			break;
 
@@ -392,6 +452,85 @@ dyn_next_request(DynScanState *s, const char **operation)
 			break;
 	}
 	return dyn_build_request(&req, start_key, false);
+}
+
+/*
+ * What this execution's tokens are bound to: the table, the index, and a
+ * hash of the conditions (all partition-key values, for a list).
+ */
+static void
+dyn_make_scope(DynScanState *s)
+{
+	DynRequest	req = s->base;
+	ListCell   *lc;
+	int			n = 0;
+
+	req.names = NIL;
+	req.values = NIL;
+	(void) dyn_render_conditions(s, 0, &req);
+	if (list_length(s->partitions) > 1)
+	{
+		DynPlaceholder *ph = palloc0(sizeof(DynPlaceholder));
+		StringInfoData all;
+
+		initStringInfo(&all);
+		foreach(lc, s->partitions)
+			appendStringInfo(&all, "%s\x1f", ((DynValue *) lfirst(lc))->text);
+		ph->placeholder = ":partitions";
+		ph->value = palloc(sizeof(DynValue));
+		ph->value->type = 'S';
+		ph->value->text = all.data;
+		req.values = lappend(req.values, ph);
+	}
+	s->scope.table = s->base.table;
+	s->scope.index = s->base.index;
+	s->scope.binding = dyn_request_binding(&req);
+	s->scope.secret = s->opts->token_secret;
+	foreach(lc, s->plan->token_keys)
+	{
+		if (foreach_current_index(lc) % 2 == 0)
+			s->scope.key_names[n] = strVal(lfirst(lc));
+		else
+			s->scope.key_types[n++] = (char) intVal(lfirst(lc));
+	}
+	s->scope.nkeys = n;
+}
+
+/*
+ * Resume after the item a token names: check the token against this
+ * execution's scope, and for a list of partitions start at the token's.
+ * An empty token starts at the beginning; NULL compares as unknown, so no
+ * row qualifies.
+ */
+static void
+dyn_apply_start_token(DynScanState *s)
+{
+	DynParamValue *p = &s->params[s->plan->start_token_idx];
+	char	   *token;
+
+	if (p->isnull)
+	{
+		s->done = true;
+		return;
+	}
+	token = TextDatumGetCString(p->value);
+	if (*token == '\0')
+		return;
+	s->start_key = dyn_token_decode(&s->scope, token, s->exec_cxt);
+	if (list_length(s->partitions) > 1)
+	{
+		char	   *hash = dyn_item_key_text(s->start_key, s->plan->hash_key);
+		int			i = 0;
+		ListCell   *lc;
+
+		foreach(lc, s->partitions)
+		{
+			if (hash && strcmp(((DynValue *) lfirst(lc))->text, hash) == 0)
+				break;
+			i++;
+		}
+		s->partition = i;
+	}
 }
 
 static void
@@ -429,6 +568,7 @@ dyn_fetch_page(DynScanState *s)
 	MemoryContextSwitchTo(oldcxt);
 
 	s->started = true;
+	s->page_number++;
 	s->count_left = s->base.count_only ? s->page.count : 0;
 
 	s->requests += 1 + resp.retries;
@@ -476,6 +616,24 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 				if (col->meta == DYN_META_ITEM)
 				{
 					slot->tts_values[idx] = dyn_whole_item_value(col, item);
+					slot->tts_isnull[idx] = false;
+				}
+				else if (col->meta == DYN_META_PAGE_NUMBER)
+				{
+					char	   *text = psprintf("%d", s->page_number);
+
+					slot->tts_values[idx] = InputFunctionCall(&col->input, text,
+															  col->ioparam, col->typmod);
+					slot->tts_isnull[idx] = false;
+				}
+				else if (col->meta == DYN_META_NEXT_TOKEN)
+				{
+					DynJson    *key = dyn_item_key_object(item, &s->scope,
+														  CurrentMemoryContext);
+
+					slot->tts_values[idx] =
+						InputFunctionCall(&col->input, dyn_token_encode(&s->scope, key),
+										  col->ioparam, col->typmod);
 					slot->tts_isnull[idx] = false;
 				}
 				else
@@ -569,6 +727,8 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (plan->filters)
 		ExplainPropertyText("DynamoDB Filter",
 							dyn_display_conditions(NIL, plan->filters, value_text), es);
+	if (plan->start_token_idx >= 0)
+		ExplainPropertyText("DynamoDB Start After", value_text[plan->start_token_idx], es);
 	if (s->base.count_only)
 		ExplainPropertyText("DynamoDB Select", "COUNT", es);
 	else if (s->base.projection)

@@ -221,18 +221,49 @@ const fixtures = {
     },
   },
 
-  // 1,000 users keyed by id alone: GetItem and BatchGetItem, and joins.
+  // 1,000 users keyed by id alone: GetItem and BatchGetItem, joins, and
+  // paging; a global index by_grp (grp, user_id) with every attribute.
   Users: {
     table: {
       KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'user_id', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'user_id', AttributeType: 'S' },
+        { AttributeName: 'grp', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [{
+        IndexName: 'by_grp',
+        KeySchema: [
+          { AttributeName: 'grp', KeyType: 'HASH' },
+          { AttributeName: 'user_id', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      }],
       BillingMode: 'PAY_PER_REQUEST',
     },
     items: () => {
       const out = [];
       for (let u = 1; u <= 1000; u++) {
-        out.push({ user_id: `u${String(u).padStart(4, '0')}`, name: `user ${u}`, score: u % 97 });
+        out.push({
+          user_id: `u${String(u).padStart(4, '0')}`,
+          name: `user ${u}`,
+          score: u % 97,
+          grp: `g${u % 10}`,
+        });
       }
+      return out;
+    },
+  },
+
+  // 95 items: pages of 10 are numbered 1 to 10.
+  Pages95: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let n = 1; n <= 95; n++) out.push({ id: `i${String(n).padStart(2, '0')}`, n });
       return out;
     },
   },
