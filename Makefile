@@ -36,6 +36,9 @@ all install:
 	@exit 1
 endif
 
+# every source sees the shared header
+$(OBJS): src/dynomite_fdw.h src/compat.h src/sigv4.h
+
 # the signer's unit test needs OpenSSL only, no PostgreSQL
 test/unit/sigv4_test: test/unit/sigv4_test.c src/sigv4.c src/sigv4.h
 	$(CC) -O2 -Wall -Wextra -Isrc -o $@ test/unit/sigv4_test.c src/sigv4.c \

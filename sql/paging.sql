@@ -62,7 +62,8 @@ SELECT proxy_reset();
 SELECT pk FROM paging_7 LIMIT 8;
 SELECT * FROM proxy_requests('Scan');
 
--- a cursor reads page by page
+-- a cursor reads page by page: the second page when the first is read,
+-- and from then on one page ahead
 SELECT proxy_reset();
 BEGIN;
 DECLARE c CURSOR FOR SELECT n FROM paging_7;
@@ -81,5 +82,48 @@ SELECT * FROM proxy_requests('Scan');
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM paging_7;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM paging_7 WHERE n > 45;
 SELECT label FROM paging_7 WHERE n > 45 ORDER BY n;
+
+-- ===================================================================
+-- segments: a Scan in parallel segments, every item once
+-- ===================================================================
+CREATE FOREIGN TABLE wide_seg (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide', segments '4', page_size '500');
+CREATE FOREIGN TABLE wide_one (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide', page_size '500', prefetch 'false');
+SELECT proxy_reset();
+SELECT count(*), count(DISTINCT (pk, n)), sum(v::bigint) FROM wide_seg;
+SELECT * FROM proxy_requests('Scan');
+SELECT count(*), count(DISTINCT (pk, n)), sum(v::bigint) FROM wide_one;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM wide_seg;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT v FROM wide_seg;
+-- count(*) in segments: no items
+SELECT proxy_reset();
+SELECT count(*) FROM wide_seg;
+SELECT * FROM proxy_requests('Scan');
+-- a LIMIT stops every segment
+SELECT count(*) FROM (SELECT v FROM wide_seg LIMIT 30) s;
+-- the inner side of a nested loop: each rescan reads all segments again
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_material = off;
+SELECT w.x, count(s.v) FROM (VALUES (1), (2)) w(x),
+       LATERAL (SELECT v FROM wide_seg WHERE n = w.x OFFSET 0) s GROUP BY w.x ORDER BY 1;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_material;
+-- an error with requests on their way leaves nothing behind
+SELECT proxy_fail(1, 400, 'ValidationException');
+SELECT count(*) FROM (SELECT v FROM wide_seg) s;
+SELECT count(*), sum(v::bigint) FROM wide_seg;
+-- a cursor closed half way, with the next pages on their way
+BEGIN;
+DECLARE c2 CURSOR FOR SELECT v FROM wide_seg;
+MOVE 3 IN c2;
+CLOSE c2;
+COMMIT;
+SELECT count(*) FROM wide_seg WHERE v % 1000 = 1;
+CREATE FOREIGN TABLE t_bad (id text) SERVER dynamo OPTIONS (segments '0');
+CREATE FOREIGN TABLE t_bad (id text) SERVER dynamo OPTIONS (segments '65');
+CREATE FOREIGN TABLE t_bad (id text) SERVER dynamo OPTIONS (prefetch 'maybe');
 
 DROP SERVER dynamo CASCADE;

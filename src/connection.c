@@ -38,6 +38,9 @@ struct DynConnection
 	CURL	   *easy;
 	CURLM	   *multi;
 	char	   *endpoint;		/* what the handle was set up for (malloc'd) */
+	int			nasync;			/* asynchronous requests that use multi */
+	bool		sync_done;		/* the transfer of easy has finished */
+	CURLcode	sync_rc;
 	bool		invalidated;
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
@@ -141,11 +144,15 @@ dyn_get_connection(ForeignServer *server, UserMapping *user, DynOptions *opts)
 		entry->easy = NULL;
 		entry->multi = NULL;
 		entry->endpoint = NULL;
+		entry->nasync = 0;
 		entry->invalidated = false;
 	}
 
-	/* a changed server or mapping, or another endpoint: start afresh */
-	if (entry->easy != NULL &&
+	/*
+	 * A changed server or mapping, or another endpoint: start afresh, unless
+	 * a scan still has requests on the handles.
+	 */
+	if (entry->easy != NULL && entry->nasync == 0 &&
 		(entry->invalidated || strcmp(entry->endpoint, opts->endpoint) != 0))
 		dyn_close_connection(entry);
 
@@ -171,43 +178,110 @@ dyn_endpoint_host(const char *endpoint)
 	return p ? p + 3 : endpoint;
 }
 
+/* ---------------------------------------------------------------------
+ * Driving transfers
+ * ---------------------------------------------------------------------
+ */
+
+/* An asynchronous request: its own handle on the connection's multi. */
+struct DynAsync
+{
+	DynConnection *conn;
+	CURL	   *easy;
+	struct curl_slist *headers;
+	bool		active;			/* added to the multi handle */
+	bool		done;			/* its transfer has finished */
+	CURLcode	rc;
+	char	   *operation;
+	const char *payload;
+	size_t		payload_len;
+	char	   *url;
+	StringInfo	body;
+	char		errbuf[CURL_ERROR_SIZE];
+};
+
+/* Note the transfers that finished, for the synchronous one or an async. */
+static void
+dyn_dispatch_messages(DynConnection *conn)
+{
+	CURLMsg    *msg;
+	int			nmsgs;
+
+	while ((msg = curl_multi_info_read(conn->multi, &nmsgs)) != NULL)
+	{
+		char	   *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (priv == NULL)
+		{
+			conn->sync_done = true;
+			conn->sync_rc = msg->data.result;
+		}
+		else
+		{
+			DynAsync   *a = (DynAsync *) priv;
+
+			a->done = true;
+			a->rc = msg->data.result;
+		}
+	}
+}
+
 /*
- * Run one transfer on the connection's multi handle, waking every
- * DYN_POLL_MS to honour statement_timeout and cancel requests.
+ * Move every transfer on as far as it goes without waiting.
+ */
+void
+dyn_async_progress(DynConnection *conn)
+{
+	int			running = 0;
+	CURLMcode	mc = curl_multi_perform(conn->multi, &running);
+
+	if (mc != CURLM_OK)
+		elog(ERROR, "curl_multi_perform failed: %s", curl_multi_strerror(mc));
+	dyn_dispatch_messages(conn);
+}
+
+/*
+ * Drive transfers until *done is set, waking every DYN_POLL_MS to honour
+ * statement_timeout and cancel requests.
+ */
+static void
+dyn_drive(DynConnection *conn, bool *done)
+{
+	for (;;)
+	{
+		CURLMcode	mc;
+
+		dyn_async_progress(conn);
+		if (*done)
+			return;
+		mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+		if (mc != CURLM_OK)
+			elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Run one transfer on the connection's multi handle; requests of a scan
+ * that are in flight move on meanwhile.
  */
 static CURLcode
 dyn_perform(DynConnection *conn)
 {
-	CURLcode	result = CURLE_OK;
 	CURLMcode	mc;
 
+	conn->sync_done = false;
+	conn->sync_rc = CURLE_OK;
 	mc = curl_multi_add_handle(conn->multi, conn->easy);
 	if (mc != CURLM_OK)
 		elog(ERROR, "curl_multi_add_handle failed: %s", curl_multi_strerror(mc));
 
 	PG_TRY();
 	{
-		for (;;)
-		{
-			int			running = 0;
-			CURLMsg    *msg;
-			int			nmsgs;
-
-			mc = curl_multi_perform(conn->multi, &running);
-			if (mc != CURLM_OK)
-				elog(ERROR, "curl_multi_perform failed: %s", curl_multi_strerror(mc));
-
-			while ((msg = curl_multi_info_read(conn->multi, &nmsgs)) != NULL)
-				if (msg->msg == CURLMSG_DONE && msg->easy_handle == conn->easy)
-					result = msg->data.result;
-			if (running == 0)
-				break;
-
-			mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
-			if (mc != CURLM_OK)
-				elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
-			CHECK_FOR_INTERRUPTS();
-		}
+		dyn_drive(conn, &conn->sync_done);
 	}
 	PG_FINALLY();
 	{
@@ -215,7 +289,7 @@ dyn_perform(DynConnection *conn)
 	}
 	PG_END_TRY();
 
-	return result;
+	return conn->sync_rc;
 }
 
 /* Sleep for a retry, in short steps so that a cancel is seen at once. */
@@ -455,4 +529,210 @@ dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 
 	pfree(target);
 	pfree(url);
+}
+
+/* ---------------------------------------------------------------------
+ * Asynchronous requests: a page fetched while the rows of the one before
+ * are returned, and Scan segments side by side
+ * ---------------------------------------------------------------------
+ */
+static void
+dyn_async_detach(DynAsync *a)
+{
+	if (a->active)
+	{
+		curl_multi_remove_handle(a->conn->multi, a->easy);
+		a->active = false;
+	}
+	if (a->headers)
+	{
+		curl_slist_free_all(a->headers);
+		a->headers = NULL;
+	}
+}
+
+static void
+dyn_async_release(void *arg)
+{
+	DynAsync   *a = (DynAsync *) arg;
+
+	dyn_async_detach(a);
+	if (a->easy)
+		curl_easy_cleanup(a->easy);
+	a->easy = NULL;
+	a->conn->nasync--;
+}
+
+/*
+ * A handle for asynchronous requests, released with the memory context
+ * (so an error anywhere in the scan lets it go too).
+ */
+DynAsync *
+dyn_async_create(DynConnection *conn, MemoryContext cxt)
+{
+	DynAsync   *a = MemoryContextAllocZero(cxt, sizeof(DynAsync));
+	MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+
+	a->conn = conn;
+	a->easy = curl_easy_duphandle(conn->easy);
+	if (a->easy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create an HTTP handle for DynamoDB")));
+	curl_easy_setopt(a->easy, CURLOPT_PRIVATE, (char *) a);
+	curl_easy_setopt(a->easy, CURLOPT_ERRORBUFFER, a->errbuf);
+	conn->nasync++;
+	cb->func = dyn_async_release;
+	cb->arg = a;
+	MemoryContextRegisterResetCallback(cxt, cb);
+	return a;
+}
+
+/*
+ * Send a request and return at once; the response collects into body,
+ * which (like payload) must live until dyn_async_finish.
+ */
+void
+dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
+				const char *payload, size_t payload_len, StringInfo body)
+{
+	MemoryContext cxt = GetMemoryChunkContext(a);
+	CURLMcode	mc;
+
+	dyn_async_detach(a);
+	a->done = false;
+	a->rc = CURLE_OK;
+	a->errbuf[0] = '\0';
+	a->operation = MemoryContextStrdup(cxt, operation);
+	a->payload = payload;
+	a->payload_len = payload_len;
+	a->body = body;
+	if (a->url == NULL)
+		a->url = MemoryContextStrdup(cxt, psprintf("%s/", opts->endpoint));
+
+	curl_easy_setopt(a->easy, CURLOPT_URL, a->url);
+	curl_easy_setopt(a->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
+	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, (long) opts->request_timeout_ms);
+	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, payload);
+	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) payload_len);
+	curl_easy_setopt(a->easy, CURLOPT_WRITEDATA, body);
+	a->headers = dyn_signed_headers(opts, psprintf(DYN_TARGET_PREFIX "%s", operation),
+									payload, payload_len);
+	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, a->headers);
+
+	mc = curl_multi_add_handle(a->conn->multi, a->easy);
+	if (mc != CURLM_OK)
+		elog(ERROR, "curl_multi_add_handle failed: %s", curl_multi_strerror(mc));
+	a->active = true;
+	/* on its way now, not at the next wait */
+	dyn_async_progress(a->conn);
+}
+
+/* Abandon a request on its way (a rescan, say). */
+void
+dyn_async_cancel(DynAsync *a)
+{
+	dyn_async_detach(a);
+	a->done = false;
+}
+
+bool
+dyn_async_active(DynAsync *a)
+{
+	return a->active;
+}
+
+bool
+dyn_async_done(DynAsync *a)
+{
+	return a->done;
+}
+
+/* Wait until one of the started requests has finished; return it. */
+DynAsync *
+dyn_async_wait_any(DynAsync **set, int n)
+{
+	DynConnection *conn = NULL;
+	bool		any = false;
+
+	for (;;)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			if (set[i] == NULL || !set[i]->active)
+				continue;
+			conn = set[i]->conn;
+			if (set[i]->done)
+				return set[i];
+		}
+		if (conn == NULL)
+			return NULL;
+		/* wait for something to finish, then look again */
+		any = false;
+		for (;;)
+		{
+			CURLMcode	mc;
+
+			dyn_async_progress(conn);
+			for (int i = 0; i < n; i++)
+				if (set[i] && set[i]->active && set[i]->done)
+					any = true;
+			if (any)
+				break;
+			mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+			if (mc != CURLM_OK)
+				elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+}
+
+/*
+ * The response of a finished request.  One that failed in a way worth
+ * retrying is sent again, synchronously, with the usual retries; any other
+ * failure is raised.
+ */
+void
+dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
+{
+	long		status = 0;
+
+	Assert(a->done);
+	dyn_async_detach(a);
+	resp->retries = 0;
+	resp->status = 0;
+	if (a->rc == CURLE_OK)
+		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (a->rc == CURLE_OK && status == 200)
+	{
+		resp->status = status;
+		resp->body = *a->body;
+		return;
+	}
+	if (a->rc == CURLE_OK)
+	{
+		DynError	err;
+
+		dyn_parse_error(a->body->data, a->body->len, &err);
+		if (!dyn_error_is_retryable(status, &err) || opts->max_retries == 0)
+			dyn_report_error(a->operation, opts, status, &err);
+	}
+	else if (opts->max_retries == 0 && !dyn_curl_error_is_stale(a->rc))
+	{
+		strlcpy(a->conn->errbuf, a->errbuf, sizeof(a->conn->errbuf));
+		dyn_report_curl_error(a->conn, opts, a->operation, a->rc);
+	}
+	/*
+	 * The synchronous path retries what may be retried, and reports; this
+	 * attempt counts as the first.
+	 */
+	{
+		DynOptions	retry = *opts;
+
+		retry.max_retries = Max(opts->max_retries - 1, 0);
+		if (!dyn_curl_error_is_stale(a->rc))
+			dyn_backoff(0);
+		dyn_request(a->conn, &retry, a->operation, a->payload, a->payload_len, resp);
+		resp->retries++;
+	}
 }

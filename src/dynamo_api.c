@@ -304,6 +304,11 @@ dyn_build_request(const DynRequest *r, DynJson *start_key, bool pretty)
 	dyn_add_expressions(req, r);
 	if (r->limit > 0)
 		json_object_object_add(req, "Limit", json_object_new_int(r->limit));
+	if (r->total_segments > 1)
+	{
+		json_object_object_add(req, "Segment", json_object_new_int(r->segment));
+		json_object_object_add(req, "TotalSegments", json_object_new_int(r->total_segments));
+	}
 	if (r->op == DYN_OP_QUERY && !r->forward)
 		json_object_object_add(req, "ScanIndexForward", json_object_new_boolean(0));
 	if (r->consistent_read)

@@ -30,6 +30,8 @@ typedef struct json_object DynJson;
 
 /* ---- option.c ---- */
 
+#define DYN_MAX_SEGMENTS	64
+
 /* Every option of a foreign table, merged from server, mapping and table. */
 typedef struct DynOptions
 {
@@ -48,6 +50,8 @@ typedef struct DynOptions
 	/* table */
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
+	int			segments;		/* Scan segments read side by side */
+	bool		prefetch;		/* ask for the next page while one is read */
 	bool		consistent_read;
 	char	   *token_secret;	/* signs next_token; NULL: unsigned */
 	bool		pushdown;		/* ship conditions, LIMIT and ORDER BY */
@@ -87,6 +91,18 @@ extern DynConnection *dyn_get_connection(ForeignServer *server, UserMapping *use
 extern void dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 						const char *payload, size_t payload_len, DynResponse *resp);
 extern void dyn_backoff(int attempt);
+
+typedef struct DynAsync DynAsync;
+
+extern DynAsync *dyn_async_create(DynConnection *conn, MemoryContext cxt);
+extern void dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
+							const char *payload, size_t payload_len, StringInfo body);
+extern void dyn_async_progress(DynConnection *conn);
+extern bool dyn_async_active(DynAsync *a);
+extern void dyn_async_cancel(DynAsync *a);
+extern bool dyn_async_done(DynAsync *a);
+extern DynAsync *dyn_async_wait_any(DynAsync **set, int n);
+extern void dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp);
 
 /* ---- dynamo_api.c ---- */
 
@@ -152,6 +168,8 @@ typedef struct DynRequest
 	List	   *names;			/* DynPlaceholder: ExpressionAttributeNames */
 	List	   *values;			/* DynPlaceholder: ExpressionAttributeValues */
 	List	   *keys;			/* DynKey: GetItem (one) and BatchGetItem */
+	int			segment;		/* Scan: Segment, when total_segments > 1 */
+	int			total_segments;
 } DynRequest;
 
 /* One page of a response, as the scan loop sees it. */

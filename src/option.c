@@ -54,6 +54,8 @@ static const DynOptionDef dyn_options[] = {
 	{"page_size", ForeignTableRelationId},
 	{"consistent_read", ForeignTableRelationId},
 	{"pushdown", ForeignTableRelationId},
+	{"segments", ForeignTableRelationId},
+	{"prefetch", ForeignTableRelationId},
 	{"index", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
 	{"meta", AttributeRelationId},
@@ -285,6 +287,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			(void) dyn_parse_int(name, value, 0, DYN_MAX_MAX_RETRIES);
 		else if (strcmp(name, "page_size") == 0)
 			(void) dyn_parse_int(name, value, 1, 1000000);
+		else if (strcmp(name, "segments") == 0)
+			(void) dyn_parse_int(name, value, 1, DYN_MAX_SEGMENTS);
 		else if (strcmp(name, "fdw_startup_cost") == 0 ||
 				 strcmp(name, "fdw_tuple_cost") == 0)
 			(void) dyn_parse_cost(name, value);
@@ -293,7 +297,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(name, "index") == 0)
 			dyn_check_attribute_name(name, value);
 		else if (strcmp(name, "consistent_read") == 0 ||
-				 strcmp(name, "pushdown") == 0)
+				 strcmp(name, "pushdown") == 0 ||
+				 strcmp(name, "prefetch") == 0)
 		{
 			bool		b;
 
@@ -457,6 +462,9 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	value = dyn_find_option(table->options, "page_size");
 	opts->page_size = value ? dyn_parse_int("page_size", value, 1, 1000000) : 0;
 
+	value = dyn_find_option(table->options, "segments");
+	opts->segments = value ? dyn_parse_int("segments", value, 1, DYN_MAX_SEGMENTS) : 1;
+
 	value = dyn_find_option(table->options, "consistent_read");
 	opts->consistent_read = false;
 	if (value && !parse_bool(value, &opts->consistent_read))
@@ -466,6 +474,11 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	opts->pushdown = true;
 	if (value && !parse_bool(value, &opts->pushdown))
 		dyn_bad_value("pushdown", value, "a boolean: true or false");
+
+	value = dyn_find_option(table->options, "prefetch");
+	opts->prefetch = true;
+	if (value && !parse_bool(value, &opts->prefetch))
+		dyn_bad_value("prefetch", value, "a boolean: true or false");
 
 	opts->index = dyn_find_option(table->options, "index");
 	return opts;

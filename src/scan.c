@@ -31,6 +31,27 @@
 
 #define DYN_BATCH_KEYS	100
 
+/*
+ * A paged sequence of requests: the whole Scan (or one of its segments), the
+ * Query of each partition in turn, or the GetItem and BatchGetItem requests.
+ * Each holds the page being read and the response to the request already
+ * sent for the next one.
+ */
+typedef struct DynStream
+{
+	int			segment;		/* Scan segment, or -1 */
+	DynAsync   *async;			/* its request handle, once needed */
+	bool		inflight;		/* a request is on its way */
+	bool		started;		/* a page has come */
+	bool		exhausted;		/* nothing more to ask for */
+	MemoryContext cxt[2];		/* the page being read, and the next one */
+	int			cur;
+	DynPage		page;
+	int			next_item;
+	int			npages;			/* pages received in this execution */
+	StringInfoData body;		/* the response on its way, in cxt[1 - cur] */
+} DynStream;
+
 typedef struct DynScanState
 {
 	char	   *relname;
@@ -46,15 +67,14 @@ typedef struct DynScanState
 	DynParamValue *params;		/* their values in this execution */
 
 	MemoryContext exec_cxt;		/* values and keys of one execution */
-	MemoryContext page_cxt;		/* the current page; reset before each fetch */
-	MemoryContext request_cxt;	/* the request body being sent */
+	MemoryContext handle_cxt;	/* the streams' request handles */
+	int			nstreams;
+	DynStream  *streams;
 
 	/* one execution */
-	bool		prepared;		/* values evaluated, keys known */
-	bool		started;		/* a page has been fetched */
+	bool		prepared;		/* values evaluated, keys known, requests sent */
 	bool		done;			/* nothing more to fetch */
-	DynPage		page;
-	int			next_item;		/* index of the next item of the page */
+	int			current;		/* the stream whose page is read, or -1 */
 	int			count_left;		/* Select=COUNT: rows still to return */
 	List	   *partitions;		/* Query: partition-key values (DynValue) */
 	int			partition;
@@ -62,6 +82,7 @@ typedef struct DynScanState
 	int			next_key;
 	int			unprocessed_tries;
 	long		rows_returned;
+	long		items_received;	/* in this execution, returned or not */
 	int			page_number;	/* of the current page, from 1 */
 	DynJson    *start_key;		/* where the first request starts, or NULL */
 	DynTokenScope scope;		/* what this execution's tokens are bound to */
@@ -209,12 +230,26 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	s->exec_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"dynomite_fdw execution",
 										ALLOCSET_SMALL_SIZES);
-	s->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
-										"dynomite_fdw page",
-										ALLOCSET_DEFAULT_SIZES);
-	s->request_cxt = AllocSetContextCreate(estate->es_query_cxt,
-										   "dynomite_fdw request",
-										   ALLOCSET_SMALL_SIZES);
+	s->handle_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										  "dynomite_fdw handles",
+										  ALLOCSET_SMALL_SIZES);
+
+	/* Scan segments side by side, unless tokens must name one position */
+	s->nstreams = (s->plan->op == DYN_OP_SCAN && s->opts->segments > 1 &&
+				   !s->want_tokens && s->plan->start_token_idx < 0) ?
+		s->opts->segments : 1;
+	s->streams = palloc0(sizeof(DynStream) * s->nstreams);
+	for (i = 0; i < s->nstreams; i++)
+	{
+		DynStream  *st = &s->streams[i];
+
+		st->segment = s->nstreams > 1 ? i : -1;
+		st->cxt[0] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
+										   ALLOCSET_DEFAULT_SIZES);
+		st->cxt[1] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
+										   ALLOCSET_DEFAULT_SIZES);
+	}
+	s->current = -1;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -287,12 +322,14 @@ dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 	ListCell   *lc;
 
 	MemoryContextReset(s->exec_cxt);
+	s->current = -1;
 	s->partitions = NIL;
 	s->partition = 0;
 	s->keys = NIL;
 	s->next_key = 0;
 	s->unprocessed_tries = 0;
 	s->rows_returned = 0;
+	s->items_received = 0;
 	s->page_number = 0;
 	s->start_key = NULL;
 	s->prepared = true;
@@ -345,18 +382,24 @@ dyn_prepare_tokens(DynScanState *s)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-/* Limit of a Scan or Query: the page size, or fewer if the query needs fewer. */
+/*
+ * Limit of a Scan or Query: the page size, or fewer if the query needs
+ * fewer than it has received; 0 when it needs none more.
+ */
 static int
-dyn_request_limit(DynScanState *s)
+dyn_request_limit(DynScanState *s, bool *enough)
 {
 	int			limit = s->opts->page_size;
 
-	if (s->plan->bound > 0 && s->rows_returned < s->plan->bound)
+	*enough = false;
+	if (s->plan->bound > 0)
 	{
-		int			remaining = s->plan->bound - (int) s->rows_returned;
+		long		remaining = s->plan->bound - s->items_received;
 
-		if (limit == 0 || remaining < limit)
-			limit = remaining;
+		if (remaining <= 0)
+			*enough = true;
+		else if (limit == 0 || remaining < limit)
+			limit = (int) remaining;
 	}
 	return limit;
 }
@@ -383,15 +426,15 @@ dyn_render_conditions(DynScanState *s, int partition, DynRequest *req)
 }
 
 /*
- * The body of the next request, or NULL when the execution has nothing
- * more to fetch.  Built in the request context from the current page, which
- * is still there.
+ * The body of a stream's next request, or NULL when it has nothing more to
+ * fetch.  Built from the stream's current page, which is still there.
  */
 static char *
-dyn_next_request(DynScanState *s, const char **operation)
+dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 {
 	DynRequest	req = s->base;
 	DynJson    *start_key = NULL;
+	bool		enough;
 
 	req.names = NIL;
 	req.values = NIL;
@@ -401,18 +444,25 @@ dyn_next_request(DynScanState *s, const char **operation)
 	switch (s->plan->op)
 	{
 		case DYN_OP_SCAN:
-			if (s->started && s->page.last_key == NULL)
+			if (st->started && st->page.last_key == NULL)
 				return NULL;
-			start_key = s->started ? s->page.last_key : s->start_key;
+			start_key = st->started ? st->page.last_key : s->start_key;
 			if (!dyn_render_conditions(s, 0, &req))
 				return NULL;
-			req.limit = dyn_request_limit(s);
+			req.limit = dyn_request_limit(s, &enough);
+			if (enough)
+				return NULL;
+			if (st->segment >= 0)
+			{
+				req.segment = st->segment;
+				req.total_segments = s->nstreams;
+			}
 			break;
 
 		case DYN_OP_QUERY:
-			if (s->started && s->page.last_key)
-				start_key = s->page.last_key;
-			else if (s->started)
+			if (st->started && st->page.last_key)
+				start_key = st->page.last_key;
+			else if (st->started)
 				s->partition++;
 			else
 				start_key = s->start_key;
@@ -420,17 +470,19 @@ dyn_next_request(DynScanState *s, const char **operation)
 				return NULL;
 			if (!dyn_render_conditions(s, s->partition, &req))
 				return NULL;
-			req.limit = dyn_request_limit(s);
+			req.limit = dyn_request_limit(s, &enough);
+			if (enough)
+				return NULL;
 			break;
 
 		case DYN_OP_GETITEM:
-			if (s->started)
+			if (st->started)
 				return NULL;
 			req.keys = s->keys;
 			break;
 
 		case DYN_OP_BATCHGETITEM:
-			if (s->started && s->page.unprocessed)
+			if (st->started && st->page.unprocessed)
 			{
 				/* what DynamoDB could not read this time, after a pause */
 				if (s->unprocessed_tries >= s->opts->max_retries + 10)
@@ -440,7 +492,7 @@ dyn_next_request(DynScanState *s, const char **operation)
 									s->unprocessed_tries),
 							 errhint("Raise the table's capacity.")));
 				dyn_backoff(s->unprocessed_tries++);
-				return dyn_build_unprocessed_request(s->page.unprocessed);
+				return dyn_build_unprocessed_request(st->page.unprocessed);
 			}
 			s->unprocessed_tries = 0;
 			if (s->next_key >= list_length(s->keys))
@@ -468,6 +520,8 @@ dyn_make_scope(DynScanState *s)
 	req.names = NIL;
 	req.values = NIL;
 	(void) dyn_render_conditions(s, 0, &req);
+	req.segment = 0;
+	req.total_segments = 0;
 	if (list_length(s->partitions) > 1)
 	{
 		DynPlaceholder *ph = palloc0(sizeof(DynPlaceholder));
@@ -533,50 +587,116 @@ dyn_apply_start_token(DynScanState *s)
 	}
 }
 
+/*
+ * Ask for a stream's next page now, so that it is on its way while the
+ * current page is read.  The request is built in the context the response
+ * will fill; the current page, whose LastEvaluatedKey it needs, stays.
+ */
 static void
-dyn_fetch_page(DynScanState *s)
+dyn_stream_request(DynScanState *s, DynStream *st)
 {
+	MemoryContext next = st->cxt[1 - st->cur];
 	MemoryContext oldcxt;
 	const char *operation;
 	char	   *body;
-	DynResponse resp;
 
-	CHECK_FOR_INTERRUPTS();
-
-	/* the request first: the start key lives in the page about to go */
-	MemoryContextReset(s->request_cxt);
-	oldcxt = MemoryContextSwitchTo(s->request_cxt);
-	body = dyn_next_request(s, &operation);
+	MemoryContextReset(next);
+	oldcxt = MemoryContextSwitchTo(next);
+	body = dyn_next_request(s, st, &operation);
 	if (body == NULL)
 	{
 		MemoryContextSwitchTo(oldcxt);
-		s->done = true;
+		st->exhausted = true;
 		return;
 	}
 	if (s->first_request == NULL)
 		s->first_request = MemoryContextStrdup(GetMemoryChunkContext(s), body);
+	initStringInfo(&st->body);
+	MemoryContextSwitchTo(oldcxt);
 
-	MemoryContextReset(s->page_cxt);
-	memset(&s->page, 0, sizeof(DynPage));
-	s->next_item = 0;
-	s->count_left = 0;
+	if (st->async == NULL)
+		st->async = dyn_async_create(s->conn, s->handle_cxt);
+	dyn_async_start(st->async, s->opts, operation, body, strlen(body), &st->body);
+	st->inflight = true;
+}
 
-	MemoryContextSwitchTo(s->page_cxt);
-	dyn_request(s->conn, s->opts, operation, body, strlen(body), &resp);
-	dyn_parse_page(resp.body.data, resp.body.len, &s->page, s->base.table, s->page_cxt);
+/*
+ * The next page of any stream, as pages arrive; false when every stream is
+ * done.  A stream's next request goes out the moment its page arrives when
+ * segments are read side by side, and from its second page on otherwise
+ * (a query that stops within the first page sends nothing more); else it
+ * goes out when its page has been read.
+ */
+static bool
+dyn_next_page(DynScanState *s)
+{
+	DynAsync   *set[DYN_MAX_SEGMENTS];
+	DynAsync   *arrived = NULL;
+	DynStream  *st = NULL;
+	MemoryContext next;
+	MemoryContext oldcxt;
+	DynResponse resp;
+	DynPage		page;
+
+	CHECK_FOR_INTERRUPTS();
+	while (arrived == NULL)
+	{
+		int			n = 0;
+
+		for (int i = 0; i < s->nstreams; i++)
+			set[n++] = s->streams[i].inflight ? s->streams[i].async : NULL;
+		arrived = dyn_async_wait_any(set, n);
+		if (arrived == NULL)
+		{
+			/* nothing on its way: ask for the next page of a stream */
+			DynStream  *idle = NULL;
+
+			for (int i = 0; i < s->nstreams && idle == NULL; i++)
+				if (!s->streams[i].exhausted)
+					idle = &s->streams[i];
+			if (idle == NULL)
+				return false;
+			dyn_stream_request(s, idle);
+		}
+	}
+	for (int i = 0; i < s->nstreams; i++)
+		if (s->streams[i].async == arrived)
+		{
+			st = &s->streams[i];
+			s->current = i;
+		}
+
+	/* the new page goes into the context of its request and response */
+	next = st->cxt[1 - st->cur];
+	oldcxt = MemoryContextSwitchTo(next);
+	st->inflight = false;
+	dyn_async_finish(arrived, s->opts, &resp);
+	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next);
 	pfree(resp.body.data);		/* the parsed page is all that is kept */
 	MemoryContextSwitchTo(oldcxt);
 
-	s->started = true;
-	s->page_number++;
-	s->count_left = s->base.count_only ? s->page.count : 0;
+	/* the page before is read: let it go */
+	MemoryContextReset(st->cxt[st->cur]);
+	st->cur = 1 - st->cur;
+	st->page = page;
+	st->next_item = 0;
+	st->started = true;
+	st->npages++;
 
+	s->page_number++;
+	s->count_left = s->base.count_only ? page.count : 0;
+	s->items_received += s->base.count_only ? page.count : page.nitems;
 	s->requests += 1 + resp.retries;
 	s->retries += resp.retries;
 	s->pages++;
 	s->items_scanned += (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY) ?
-		s->page.scanned_count : s->page.nitems;
-	s->capacity += s->page.capacity;
+		page.scanned_count : page.nitems;
+	s->capacity += page.capacity;
+
+	if (!st->exhausted &&
+		(s->nstreams > 1 || (s->opts->prefetch && st->npages >= 2)))
+		dyn_stream_request(s, st);
+	return true;
 }
 
 TupleTableSlot *
@@ -586,10 +706,16 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
 	if (!s->prepared)
+	{
 		dyn_prepare_execution(s, node->ss.ps.ps_ExprContext);
+		for (int i = 0; i < s->nstreams && !s->done; i++)
+			dyn_stream_request(s, &s->streams[i]);
+	}
 
 	for (;;)
 	{
+		DynStream  *st = s->current >= 0 ? &s->streams[s->current] : NULL;
+
 		if (s->count_left > 0)
 		{
 			/* Select=COUNT: the query needs rows, but no column of them */
@@ -601,9 +727,13 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
 			return ExecStoreVirtualTuple(slot);
 		}
-		if (s->started && s->next_item < s->page.nitems)
+		if (st && st->next_item < st->page.nitems)
 		{
-			DynJson    *item = dyn_page_item(&s->page, s->next_item++);
+			DynJson    *item = dyn_page_item(&st->page, st->next_item++);
+
+			/* keep the pages on their way moving while rows are read */
+			if ((s->rows_returned & 63) == 63)
+				dyn_async_progress(s->conn);
 
 			ExecClearTuple(slot);
 			memset(slot->tts_isnull, true,
@@ -645,10 +775,35 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 			s->rows_returned++;
 			return ExecStoreVirtualTuple(slot);
 		}
-		if (s->done)
+		if (s->done || !dyn_next_page(s))
+		{
+			s->done = true;
 			return ExecClearTuple(slot);
-		dyn_fetch_page(s);
+		}
 	}
+}
+
+/* Drop every stream's pages and requests on their way. */
+static void
+dyn_reset_streams(DynScanState *s)
+{
+	for (int i = 0; i < s->nstreams; i++)
+	{
+		DynStream  *st = &s->streams[i];
+
+		if (st->async)
+			dyn_async_cancel(st->async);
+		MemoryContextReset(st->cxt[0]);
+		MemoryContextReset(st->cxt[1]);
+		st->inflight = false;
+		st->started = false;
+		st->exhausted = false;
+		st->cur = 0;
+		memset(&st->page, 0, sizeof(DynPage));
+		st->next_item = 0;
+		st->npages = 0;
+	}
+	s->current = -1;
 }
 
 void
@@ -656,12 +811,8 @@ dynomiteReScanForeignScan(ForeignScanState *node)
 {
 	DynScanState *s = (DynScanState *) node->fdw_state;
 
-	MemoryContextReset(s->page_cxt);
-	MemoryContextReset(s->request_cxt);
-	memset(&s->page, 0, sizeof(DynPage));
-	s->next_item = 0;
+	dyn_reset_streams(s);
 	s->count_left = 0;
-	s->started = false;
 	s->done = false;
 	/* the values may have changed: evaluate them again */
 	s->prepared = false;
@@ -672,15 +823,12 @@ dynomiteEndForeignScan(ForeignScanState *node)
 {
 	DynScanState *s = (DynScanState *) node->fdw_state;
 
-	/* let the parsed page go now rather than at the end of the query */
-	if (s && s->page_cxt)
+	/* let the pages and handles go now rather than at the end of the query */
+	if (s && s->handle_cxt)
 	{
-		MemoryContextDelete(s->page_cxt);
-		MemoryContextDelete(s->request_cxt);
-		MemoryContextDelete(s->exec_cxt);
-		s->page_cxt = NULL;
-		s->request_cxt = NULL;
-		s->exec_cxt = NULL;
+		dyn_reset_streams(s);
+		MemoryContextDelete(s->handle_cxt);
+		s->handle_cxt = NULL;
 	}
 }
 
@@ -740,6 +888,8 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (s->opts->page_size > 0 &&
 		(plan->op == DYN_OP_SCAN || plan->op == DYN_OP_QUERY))
 		ExplainPropertyInteger("DynamoDB Page Size", NULL, s->opts->page_size, es);
+	if (s->nstreams > 1)
+		ExplainPropertyInteger("DynamoDB Segments", NULL, s->nstreams, es);
 	if (plan->bound > 0)
 		ExplainPropertyInteger("DynamoDB Limit", NULL, plan->bound, es);
 	if (es->verbose && s->first_request == NULL && !es->analyze &&
@@ -750,7 +900,7 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 		dyn_prepare_execution(s, node->ss.ps.ps_ExprContext);
 		if (!s->done)
-			s->first_request = dyn_next_request(s, &operation);
+			s->first_request = dyn_next_request(s, &s->streams[0], &operation);
 	}
 	if (es->verbose && s->first_request)
 		ExplainPropertyText("DynamoDB Request", s->first_request, es);
