@@ -2,14 +2,7 @@
 -- pushdown: conditions, LIMIT, ORDER BY and count(*) become the fewest
 -- DynamoDB requests that give the exact answer
 --
-CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
-\getenv endpoint DYNAMO_ENDPOINT
-\getenv access_key DYNAMO_ACCESS_KEY_ID
-\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
-CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
-  OPTIONS (region 'us-east-1', endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+\i sql/server.inc
 \i sql/proxy.inc
 
 -- Events: key (device, ts); local index by_kind (device, kind), all
@@ -124,15 +117,19 @@ SELECT * FROM proxy_requests('Scan');
 -- ===================================================================
 -- the same rows with pushdown on and off
 -- ===================================================================
-CREATE FUNCTION same_rows(q text) RETURNS text LANGUAGE plpgsql AS $$
+-- the rows of a query on a table with pushdown, and on the same table
+-- without: the same, or not
+CREATE FUNCTION same_rows(q text, pushed text DEFAULT 'events',
+                          unpushed text DEFAULT 'events_nopush') RETURNS text
+LANGUAGE plpgsql AS $$
 DECLARE
   a text[];
   b text[];
 BEGIN
   EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, 'events')) INTO a;
+                 format(q, pushed)) INTO a;
   EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, 'events_nopush')) INTO b;
+                 format(q, unpushed)) INTO b;
   RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
               ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
 END $$;
@@ -266,19 +263,7 @@ SELECT w.g, u.name FROM wanted_users w JOIN users u ON u.user_id = w.id WHERE w.
 -- match nothing, NULL keys, conditions on either side
 CREATE TEMP TABLE some_keys AS
   SELECT id FROM (VALUES ('u0001'), ('u0002'), ('u0500'), ('nobody'), (NULL), ('u0002')) v(id);
-CREATE FUNCTION same_join(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  a text[];
-  b text[];
-BEGIN
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, 'users')) INTO a;
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, 'users_nopush')) INTO b;
-  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
-              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
-END $$;
-SELECT q, same_join(q) FROM (VALUES
+SELECT q, same_rows(q, 'users', 'users_nopush') FROM (VALUES
   ('SELECT k.id, u.name FROM some_keys k JOIN %s u ON u.user_id = k.id'),
   ('SELECT k.id, u.name FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id'),
   ('SELECT k.id, u.score FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id AND u.score > 1'),

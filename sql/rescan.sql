@@ -1,14 +1,7 @@
 --
 -- rescan: the foreign table on the inner side of a nested loop
 --
-CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
-\getenv endpoint DYNAMO_ENDPOINT
-\getenv access_key DYNAMO_ACCESS_KEY_ID
-\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
-CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
-  OPTIONS (region 'us-east-1', endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+\i sql/server.inc
 CREATE FOREIGN TABLE paging (pk text, n integer, label text)
   SERVER dynamo OPTIONS (table 'Paging', page_size '7');
 

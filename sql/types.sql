@@ -1,14 +1,7 @@
 --
 -- types: every DynamoDB type into the PostgreSQL types that can hold it
 --
-CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
-\getenv endpoint DYNAMO_ENDPOINT
-\getenv access_key DYNAMO_ACCESS_KEY_ID
-\getenv secret_key DYNAMO_SECRET_ACCESS_KEY
-CREATE SERVER dynamo FOREIGN DATA WRAPPER dynomite_fdw
-  OPTIONS (region 'us-east-1', endpoint :'endpoint');
-CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo
-  OPTIONS (access_key_id :'access_key', secret_access_key :'secret_key');
+\i sql/server.inc
 
 CREATE FOREIGN TABLE types (
     id          text,

@@ -833,6 +833,55 @@ dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *param
 	return true;
 }
 
+/* How one condition of an AND of ORs is written; false: it cannot be. */
+typedef bool (*DynLeafWriter) (StringInfo buf, DynCond *cond, void *arg);
+
+/*
+ * Write an AND of OR groups, each condition by the writer; false if any
+ * condition cannot be written.
+ */
+static bool
+dyn_append_and_of_ors(StringInfo buf, List *groups, DynLeafWriter write, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, groups)
+	{
+		List	   *group = lfirst(lc);
+		ListCell   *lc2;
+
+		if (buf->len > 0)
+			appendStringInfoString(buf, " AND ");
+		if (list_length(group) > 1)
+			appendStringInfoChar(buf, '(');
+		foreach(lc2, group)
+		{
+			if (foreach_current_index(lc2) > 0)
+				appendStringInfoString(buf, " OR ");
+			if (!write(buf, lfirst(lc2), arg))
+				return false;
+		}
+		if (list_length(group) > 1)
+			appendStringInfoChar(buf, ')');
+	}
+	return true;
+}
+
+typedef struct DynFilterWriter
+{
+	const DynParamValue *params;
+	DynRequest *req;
+	int			counter;
+} DynFilterWriter;
+
+static bool
+dyn_write_filter_leaf(StringInfo buf, DynCond *cond, void *arg)
+{
+	DynFilterWriter *w = arg;
+
+	return dyn_render_filter_leaf(buf, cond, w->params, w->req, &w->counter);
+}
+
 /*
  * The FilterExpression for this execution, or NULL.  Every filter is also
  * checked locally, so where a value cannot be sent the filter is left out
@@ -844,34 +893,16 @@ dyn_render_filter(List *filters, const DynParamValue *params, DynRequest *req)
 	StringInfoData buf;
 	List	   *saved_names = list_copy(req->names);
 	List	   *saved_values = list_copy(req->values);
-	int			counter = 0;
-	ListCell   *lc;
+	DynFilterWriter w = {params, req, 0};
 
 	if (filters == NIL)
 		return NULL;
 	initStringInfo(&buf);
-	foreach(lc, filters)
+	if (!dyn_append_and_of_ors(&buf, filters, dyn_write_filter_leaf, &w))
 	{
-		List	   *group = lfirst(lc);
-		ListCell   *lc2;
-
-		if (buf.len > 0)
-			appendStringInfoString(&buf, " AND ");
-		if (list_length(group) > 1)
-			appendStringInfoChar(&buf, '(');
-		foreach(lc2, group)
-		{
-			if (foreach_current_index(lc2) > 0)
-				appendStringInfoString(&buf, " OR ");
-			if (!dyn_render_filter_leaf(&buf, lfirst(lc2), params, req, &counter))
-			{
-				req->names = saved_names;
-				req->values = saved_values;
-				return NULL;
-			}
-		}
-		if (list_length(group) > 1)
-			appendStringInfoChar(&buf, ')');
+		req->names = saved_names;
+		req->values = saved_values;
+		return NULL;
 	}
 	return buf.data;
 }
@@ -906,6 +937,13 @@ dyn_display_cond(StringInfo buf, DynCond *cond, char **value_text)
 	}
 }
 
+static bool
+dyn_write_display_leaf(StringInfo buf, DynCond *cond, void *arg)
+{
+	dyn_display_cond(buf, cond, (char **) arg);
+	return true;
+}
+
 /*
  * Conditions in the clear, for EXPLAIN: key conditions (conds) or filters
  * (AND of OR groups), values as their expressions.
@@ -923,24 +961,7 @@ dyn_display_conditions(List *conds, List *filters, char **value_text)
 			appendStringInfoString(&buf, " AND ");
 		dyn_display_cond(&buf, lfirst(lc), value_text);
 	}
-	foreach(lc, filters)
-	{
-		List	   *group = lfirst(lc);
-		ListCell   *lc2;
-
-		if (buf.len > 0)
-			appendStringInfoString(&buf, " AND ");
-		if (list_length(group) > 1)
-			appendStringInfoChar(&buf, '(');
-		foreach(lc2, group)
-		{
-			if (foreach_current_index(lc2) > 0)
-				appendStringInfoString(&buf, " OR ");
-			dyn_display_cond(&buf, lfirst(lc2), value_text);
-		}
-		if (list_length(group) > 1)
-			appendStringInfoChar(&buf, ')');
-	}
+	(void) dyn_append_and_of_ors(&buf, filters, dyn_write_display_leaf, value_text);
 	return buf.data;
 }
 
