@@ -14,6 +14,8 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
+#include <limits.h>
+
 #include "dynomite_fdw.h"
 
 static void dyn_bad_response(const char *what) pg_attribute_noreturn();
@@ -369,17 +371,6 @@ dyn_bad_response(const char *what)
 			 errdetail("%s", what)));
 }
 
-static int
-dyn_get_int(struct json_object *root, const char *key)
-{
-	struct json_object *val;
-
-	if (!json_object_object_get_ex(root, key, &val))
-		return 0;
-	if (!json_object_is_type(val, json_type_int))
-		dyn_bad_response(psprintf("\"%s\" is not an integer.", key));
-	return json_object_get_int(val);
-}
 
 static struct json_object *
 dyn_parse_json(const char *body, size_t len)
@@ -434,77 +425,369 @@ dyn_capacity_units(struct json_object *cc)
 	return total;
 }
 
+/* ---------------------------------------------------------------------
+ * A scanner over the response text: it checks the structure and finds
+ * where things are, and leaves the parsing of items to when they are read.
+ * ---------------------------------------------------------------------
+ */
+typedef struct DynScanner
+{
+	const char *start;
+	const char *p;
+	const char *end;
+} DynScanner;
+
+static void
+dyn_skip_ws(DynScanner *sc)
+{
+	while (sc->p < sc->end &&
+		   (*sc->p == ' ' || *sc->p == '\n' || *sc->p == '\r' || *sc->p == '\t'))
+		sc->p++;
+}
+
+static void
+dyn_expect(DynScanner *sc, char c)
+{
+	dyn_skip_ws(sc);
+	if (sc->p >= sc->end || *sc->p != c)
+		dyn_bad_response(psprintf("Expected '%c' at byte %d of the response.",
+								  c, (int) (sc->p - sc->start)));
+	sc->p++;
+}
+
+/* Past a string; its text (escapes and all) in *text and *len. */
+static void
+dyn_skip_string(DynScanner *sc, const char **text, int *len)
+{
+	const char *s;
+
+	dyn_expect(sc, '"');
+	s = sc->p;
+	while (sc->p < sc->end && *sc->p != '"')
+	{
+		if (*sc->p == '\\')
+			sc->p++;
+		sc->p++;
+	}
+	if (sc->p >= sc->end)
+		dyn_bad_response("A string of the response does not end.");
+	if (text)
+		*text = s;
+	if (len)
+		*len = (int) (sc->p - s);
+	sc->p++;
+}
+
+/* Past any value, checking that brackets and strings balance. */
+static void
+dyn_skip_value(DynScanner *sc)
+{
+	int			depth = 0;
+
+	dyn_skip_ws(sc);
+	if (sc->p >= sc->end)
+		dyn_bad_response("The response ends where a value should be.");
+	if (*sc->p == '"')
+	{
+		dyn_skip_string(sc, NULL, NULL);
+		return;
+	}
+	if (*sc->p != '{' && *sc->p != '[')
+	{
+		/* a number or a literal runs to the next delimiter */
+		const char *s = sc->p;
+
+		while (sc->p < sc->end && strchr(",}] \n\r\t", *sc->p) == NULL)
+			sc->p++;
+		if (sc->p == s)
+			dyn_bad_response("The response has an empty value.");
+		return;
+	}
+	for (;;)
+	{
+		if (sc->p >= sc->end)
+			dyn_bad_response("The response ends inside a value.");
+		switch (*sc->p)
+		{
+			case '"':
+				dyn_skip_string(sc, NULL, NULL);
+				continue;
+			case '{':
+			case '[':
+				depth++;
+				break;
+			case '}':
+			case ']':
+				if (--depth == 0)
+				{
+					sc->p++;
+					return;
+				}
+				break;
+			default:
+				break;
+		}
+		sc->p++;
+	}
+}
+
+static bool
+dyn_key_is(const char *key, int len, const char *name)
+{
+	return (int) strlen(name) == len && memcmp(key, name, len) == 0;
+}
+
+/* A small part of the response, parsed with json-c and owned by owner. */
+static struct json_object *
+dyn_parse_slice(const char *start, const char *end, MemoryContext owner)
+{
+	struct json_object *obj = dyn_parse_json(start, end - start);
+
+	dyn_own_json(obj, owner);
+	return obj;
+}
+
+/* The elements of an array: where each starts and how long it is. */
+static void
+dyn_index_items(DynScanner *sc, DynPage *page)
+{
+	int			cap = 64;
+
+	page->item_off = palloc(sizeof(int) * cap);
+	page->item_len = palloc(sizeof(int) * cap);
+	dyn_expect(sc, '[');
+	dyn_skip_ws(sc);
+	if (sc->p < sc->end && *sc->p == ']')
+	{
+		sc->p++;
+		return;
+	}
+	for (;;)
+	{
+		const char *s;
+
+		dyn_skip_ws(sc);
+		s = sc->p;
+		if (sc->p >= sc->end || *sc->p != '{')
+			dyn_bad_response("An item of the response is not an object.");
+		dyn_skip_value(sc);
+		if (page->nitems == cap)
+		{
+			cap *= 2;
+			page->item_off = repalloc(page->item_off, sizeof(int) * cap);
+			page->item_len = repalloc(page->item_len, sizeof(int) * cap);
+		}
+		page->item_off[page->nitems] = (int) (s - sc->start);
+		page->item_len[page->nitems++] = (int) (sc->p - s);
+		dyn_skip_ws(sc);
+		if (sc->p < sc->end && *sc->p == ',')
+		{
+			sc->p++;
+			continue;
+		}
+		dyn_expect(sc, ']');
+		return;
+	}
+}
+
+static void
+dyn_release_tokener(void *arg)
+{
+	json_tokener_free((struct json_tokener *) arg);
+}
+
 /*
- * Parse a Scan, Query, GetItem or BatchGetItem response.  The parsed tree
- * is malloc'd by json-c; it is released when the owner context is reset or
- * deleted, so an error anywhere in the page loop frees it too.
+ * Read a Scan, Query, GetItem or BatchGetItem response.  The body must live
+ * as long as the page (in owner or longer); the items are located, the
+ * small parts (keys, counts) parsed; whatever json-c allocates is released
+ * when owner is reset or deleted, so an error anywhere frees it too.
  */
 void
 dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 			   MemoryContext owner)
 {
-	struct json_object *root;
-	struct json_object *val;
+	DynScanner	sc = {body, body, body + len};
+	MemoryContext oldcxt = MemoryContextSwitchTo(owner);
+	MemoryContextCallback *cb;
 
 	memset(page, 0, sizeof(DynPage));
-	root = dyn_parse_json(body, len);
-	dyn_own_json(root, owner);
+	page->body = body;
+	page->tokener = json_tokener_new();
+	if (page->tokener == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	cb = palloc(sizeof(MemoryContextCallback));
+	cb->func = dyn_release_tokener;
+	cb->arg = page->tokener;
+	MemoryContextRegisterResetCallback(owner, cb);
 
-	if (!json_object_is_type(root, json_type_object))
-		dyn_bad_response("The response is not a JSON object.");
-	page->root = root;
-
-	if (json_object_object_get_ex(root, "Items", &val))
-	{
-		if (!json_object_is_type(val, json_type_array))
-			dyn_bad_response("\"Items\" is not an array.");
-		page->items = val;
-		page->nitems = (int) json_object_array_length(val);
-	}
-	else if (json_object_object_get_ex(root, "Item", &val))
-	{
-		if (!json_object_is_type(val, json_type_object))
-			dyn_bad_response("\"Item\" is not an object.");
-		page->item = val;
-		page->nitems = 1;
-	}
-	else if (json_object_object_get_ex(root, "Responses", &val))
-	{
-		struct json_object *items;
-
-		if (json_object_object_get_ex(val, table, &items))
+	dyn_expect(&sc, '{');
+	dyn_skip_ws(&sc);
+	if (sc.p < sc.end && *sc.p == '}')
+		sc.p++;
+	else
+		for (;;)
 		{
-			if (!json_object_is_type(items, json_type_array))
-				dyn_bad_response("\"Responses\" does not hold an array.");
-			page->items = items;
-			page->nitems = (int) json_object_array_length(items);
+			const char *key;
+			int			keylen;
+			const char *vstart;
+
+			dyn_skip_string(&sc, &key, &keylen);
+			dyn_expect(&sc, ':');
+			dyn_skip_ws(&sc);
+			vstart = sc.p;
+			if (dyn_key_is(key, keylen, "Items"))
+				dyn_index_items(&sc, page);
+			else if (dyn_key_is(key, keylen, "Item"))
+			{
+				dyn_skip_value(&sc);
+				if (*vstart != '{')
+					dyn_bad_response("\"Item\" is not an object.");
+				page->item_off = palloc(sizeof(int));
+				page->item_len = palloc(sizeof(int));
+				page->item_off[0] = (int) (vstart - body);
+				page->item_len[0] = (int) (sc.p - vstart);
+				page->nitems = 1;
+			}
+			else if (dyn_key_is(key, keylen, "Responses"))
+			{
+				/* BatchGetItem: {"TABLE": [items]} */
+				dyn_expect(&sc, '{');
+				dyn_skip_ws(&sc);
+				while (sc.p < sc.end && *sc.p != '}')
+				{
+					const char *name;
+					int			namelen;
+
+					dyn_skip_string(&sc, &name, &namelen);
+					dyn_expect(&sc, ':');
+					if (dyn_key_is(name, namelen, table))
+						dyn_index_items(&sc, page);
+					else
+						dyn_skip_value(&sc);
+					dyn_skip_ws(&sc);
+					if (sc.p < sc.end && *sc.p == ',')
+						sc.p++;
+					dyn_skip_ws(&sc);
+				}
+				dyn_expect(&sc, '}');
+			}
+			else
+			{
+				struct json_object *val;
+
+				dyn_skip_value(&sc);
+				if (dyn_key_is(key, keylen, "Count") ||
+					dyn_key_is(key, keylen, "ScannedCount"))
+				{
+					char	   *end;
+					long		n = strtol(vstart, &end, 10);
+
+					if (end != sc.p || n < 0 || n > INT_MAX)
+						dyn_bad_response("A count of the response is not an integer.");
+					if (key[0] == 'C')
+						page->count = (int) n;
+					else
+						page->scanned_count = (int) n;
+				}
+				else if (dyn_key_is(key, keylen, "ConsumedCapacity"))
+				{
+					val = dyn_parse_slice(vstart, sc.p, owner);
+					page->capacity = dyn_capacity_units(val);
+				}
+				else if (dyn_key_is(key, keylen, "LastEvaluatedKey") && *vstart != 'n')
+				{
+					val = dyn_parse_slice(vstart, sc.p, owner);
+					if (!json_object_is_type(val, json_type_object))
+						dyn_bad_response("\"LastEvaluatedKey\" is not an object.");
+					page->last_key = val;
+				}
+				else if (dyn_key_is(key, keylen, "UnprocessedKeys"))
+				{
+					val = dyn_parse_slice(vstart, sc.p, owner);
+					if (json_object_is_type(val, json_type_object) &&
+						json_object_object_length(val) > 0)
+						page->unprocessed = val;
+				}
+			}
+			dyn_skip_ws(&sc);
+			if (sc.p < sc.end && *sc.p == ',')
+			{
+				sc.p++;
+				continue;
+			}
+			dyn_expect(&sc, '}');
+			break;
 		}
-		if (json_object_object_get_ex(root, "UnprocessedKeys", &val) &&
-			json_object_is_type(val, json_type_object) &&
-			json_object_object_length(val) > 0)
-			page->unprocessed = val;
-	}
-	page->count = dyn_get_int(root, "Count");
-	page->scanned_count = dyn_get_int(root, "ScannedCount");
-	if (json_object_object_get_ex(root, "ConsumedCapacity", &val))
-		page->capacity = dyn_capacity_units(val);
-	if (json_object_object_get_ex(root, "LastEvaluatedKey", &val) &&
-		!json_object_is_type(val, json_type_null))
-	{
-		if (!json_object_is_type(val, json_type_object))
-			dyn_bad_response("\"LastEvaluatedKey\" is not an object.");
-		page->last_key = val;
-	}
+	dyn_skip_ws(&sc);
+	if (sc.p != sc.end)
+		dyn_bad_response("The response has text after its object.");
+	MemoryContextSwitchTo(oldcxt);
 }
 
-DynJson *
-dyn_page_item(const DynPage *page, int index)
+static struct json_object *
+dyn_parse_item(DynPage *page, int index)
 {
-	struct json_object *item = page->item ? page->item :
-		json_object_array_get_idx(page->items, index);
+	struct json_tokener *tok = (struct json_tokener *) page->tokener;
+	struct json_object *item;
 
-	if (item == NULL || !json_object_is_type(item, json_type_object))
-		dyn_bad_response(psprintf("Item %d of the page is not an object.", index + 1));
+	if (index < 0 || index >= page->nitems)
+		elog(ERROR, "item %d of a page of %d", index, page->nitems);
+	json_tokener_reset(tok);
+	item = json_tokener_parse_ex(tok, page->body + page->item_off[index],
+								 page->item_len[index]);
+	if (item == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+		!json_object_is_type(item, json_type_object))
+	{
+		if (item)
+			json_object_put(item);
+		dyn_bad_response(psprintf("Item %d of the page is not a JSON object.", index + 1));
+	}
+	return item;
+}
+
+static void
+dyn_release_page_item(void *arg)
+{
+	DynPage    *page = (DynPage *) arg;
+
+	if (page->item)
+		json_object_put(page->item);
+	page->item = NULL;
+}
+
+/*
+ * Item index of the page, parsed; it lives until the next call for the
+ * same page, or until the page goes.
+ */
+DynJson *
+dyn_page_item(DynPage *page, int index)
+{
+	if (page->item)
+	{
+		json_object_put(page->item);
+		page->item = NULL;
+	}
+	else
+	{
+		/* the first item read: let the page's context free the last one */
+		MemoryContext owner = GetMemoryChunkContext(page->item_off);
+		MemoryContextCallback *cb = MemoryContextAlloc(owner, sizeof(MemoryContextCallback));
+
+		cb->func = dyn_release_page_item;
+		cb->arg = page;
+		MemoryContextRegisterResetCallback(owner, cb);
+	}
+	page->item = dyn_parse_item(page, index);
+	return page->item;
+}
+
+/* Item index of the page, parsed and kept as long as owner. */
+DynJson *
+dyn_page_item_kept(DynPage *page, int index, MemoryContext owner)
+{
+	struct json_object *item = dyn_parse_item(page, index);
+
+	dyn_own_json(item, owner);
 	return item;
 }
 

@@ -172,13 +172,19 @@ typedef struct DynRequest
 	int			total_segments;
 } DynRequest;
 
-/* One page of a response, as the scan loop sees it. */
+/*
+ * One page of a response, as the scan loop sees it.  The response text is
+ * kept and its items are only located; each item is parsed when it is
+ * read, so a page costs its own size, not a tree of it.
+ */
 typedef struct DynPage
 {
-	DynJson    *root;			/* the parsed response; owns the items */
-	DynJson    *items;			/* Items, Responses.TABLE, or NULL */
-	DynJson    *item;			/* GetItem's Item, or NULL */
+	const char *body;			/* the response text */
 	int			nitems;
+	int		   *item_off;		/* where each item starts in body */
+	int		   *item_len;
+	void	   *tokener;		/* json-c's, reused for every item */
+	DynJson    *item;			/* the item read last; freed at the next */
 	int			count;			/* Count: items matched (Select=COUNT) */
 	int			scanned_count;
 	double		capacity;		/* ConsumedCapacity: capacity units */
@@ -190,7 +196,8 @@ extern char *dyn_build_request(const DynRequest *req, DynJson *start_key, bool p
 extern char *dyn_build_unprocessed_request(DynJson *unprocessed);
 extern void dyn_parse_page(const char *body, size_t len, DynPage *page,
 						   const char *table, MemoryContext owner);
-extern DynJson *dyn_page_item(const DynPage *page, int index);
+extern DynJson *dyn_page_item(DynPage *page, int index);
+extern DynJson *dyn_page_item_kept(DynPage *page, int index, MemoryContext owner);
 
 /* The key schema and indexes of a DynamoDB table, from DescribeTable. */
 typedef struct DynKeySchema

@@ -620,7 +620,7 @@ dyn_fill_batch(DynJoinState *js)
 			js->capacity += page.capacity;
 			for (int i = 0; i < page.nitems && js->nitems < cap; i++)
 			{
-				DynJson    *item = dyn_page_item(&page, i);
+				DynJson    *item = dyn_page_item_kept(&page, i, js->batch_cxt);
 
 				js->items[js->nitems] = item;
 				js->item_keys[js->nitems++] = dyn_item_key(js, item);

@@ -671,8 +671,8 @@ dyn_next_page(DynScanState *s)
 	oldcxt = MemoryContextSwitchTo(next);
 	st->inflight = false;
 	dyn_async_finish(arrived, s->opts, &resp);
+	/* the page keeps the response text; items are parsed as they are read */
 	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next);
-	pfree(resp.body.data);		/* the parsed page is all that is kept */
 	MemoryContextSwitchTo(oldcxt);
 
 	/* the page before is read: let it go */
