@@ -26,7 +26,9 @@ typedef struct DynConvertContext
 {
 	const char *relname;
 	DynColumn  *col;
-	struct json_object *value;	/* the AttributeValue being converted */
+	struct json_object *value;	/* the AttributeValue being converted, or */
+	const char *type;			/* its type and text, straight from the item */
+	const char *text;
 } DynConvertContext;
 
 static void dyn_append_plain_json(StringInfo buf, struct json_object *value);
@@ -255,6 +257,8 @@ dyn_convert_scalar(int kind, FmgrInfo *input, Oid ioparam, int32 typmod,
 				dyn_unconvertible(type, typname);
 			break;
 	}
+	/* DynamoDB's strings are UTF-8: checked, and converted if need be */
+	text = pg_any_to_server(text, strlen(text), PG_UTF8);
 	return InputFunctionCall(input, (char *) text, ioparam, typmod);
 }
 
@@ -366,7 +370,12 @@ dyn_convert_error_callback(void *arg)
 	StringInfoData shown;
 
 	initStringInfo(&shown);
-	if (json_object_is_type(ctx->value, json_type_object) &&
+	if (ctx->value == NULL)
+	{
+		type = ctx->type;
+		appendStringInfoString(&shown, ctx->text);
+	}
+	else if (json_object_is_type(ctx->value, json_type_object) &&
 		json_object_object_length(ctx->value) == 1)
 	{
 		struct json_object_iterator it = json_object_iter_begin(ctx->value);
@@ -416,6 +425,8 @@ dyn_item_value(DynColumn *col, DynJson *item, bool *isnull, const char *relname)
 	ctx.relname = relname;
 	ctx.col = col;
 	ctx.value = value;
+	ctx.type = NULL;
+	ctx.text = NULL;
 	errcallback.callback = dyn_convert_error_callback;
 	errcallback.arg = &ctx;
 	errcallback.previous = error_context_stack;
@@ -496,4 +507,259 @@ dyn_item_key_text(DynJson *item, const char *attname)
 	if (strcmp(type, "S") != 0 && strcmp(type, "N") != 0 && strcmp(type, "B") != 0)
 		return NULL;
 	return pstrdup(dyn_payload_string(type, payload));
+}
+
+/* ---------------------------------------------------------------------
+ * The fast path: S, N, BOOL and NULL attributes straight from the text
+ * ---------------------------------------------------------------------
+ */
+typedef struct DynText
+{
+	const char *p;
+	const char *end;
+} DynText;
+
+static void
+dyn_text_ws(DynText *t)
+{
+	while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
+		t->p++;
+}
+
+static bool
+dyn_text_char(DynText *t, char c)
+{
+	dyn_text_ws(t);
+	if (t->p >= t->end || *t->p != c)
+		return false;
+	t->p++;
+	return true;
+}
+
+/* A string without escapes: its bytes; false for anything else. */
+static bool
+dyn_text_plain_string(DynText *t, const char **s, int *len)
+{
+	if (!dyn_text_char(t, '"'))
+		return false;
+	*s = t->p;
+	while (t->p < t->end && *t->p != '"')
+	{
+		if (*t->p == '\\')
+			return false;
+		t->p++;
+	}
+	if (t->p >= t->end)
+		return false;
+	*len = (int) (t->p - *s);
+	t->p++;
+	return true;
+}
+
+/* Past a string, escapes and all. */
+static bool
+dyn_text_any_string(DynText *t)
+{
+	if (!dyn_text_char(t, '"'))
+		return false;
+	while (t->p < t->end && *t->p != '"')
+	{
+		if (*t->p == '\\')
+			t->p++;
+		t->p++;
+	}
+	if (t->p >= t->end)
+		return false;
+	t->p++;
+	return true;
+}
+
+/* Past a value no column wants: an object, an array, a string or a literal. */
+static bool
+dyn_text_skip(DynText *t)
+{
+	int			depth = 0;
+
+	dyn_text_ws(t);
+	if (t->p >= t->end)
+		return false;
+	if (*t->p == '"')
+		return dyn_text_any_string(t);
+	if (*t->p != '{' && *t->p != '[')
+	{
+		while (t->p < t->end && strchr(",}] \n\r\t", *t->p) == NULL)
+			t->p++;
+		return true;
+	}
+	for (;;)
+	{
+		if (t->p >= t->end)
+			return false;
+		if (*t->p == '"')
+		{
+			if (!dyn_text_any_string(t))
+				return false;
+			continue;
+		}
+		if (*t->p == '{' || *t->p == '[')
+			depth++;
+		else if ((*t->p == '}' || *t->p == ']') && --depth == 0)
+		{
+			t->p++;
+			return true;
+		}
+		t->p++;
+	}
+}
+
+static bool
+dyn_text_literal(DynText *t, const char *word)
+{
+	size_t		n = strlen(word);
+
+	dyn_text_ws(t);
+	if (t->end - t->p < (long) n || memcmp(t->p, word, n) != 0)
+		return false;
+	t->p += n;
+	return true;
+}
+
+/* One column's value from S, N or BOOL text; false where it cannot be. */
+static bool
+dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
+			   Datum *value, const char *relname)
+{
+	DynConvertContext ctx;
+	ErrorContextCallback errcallback;
+	char	   *str;
+	bool		is_bool = (type[0] == 'B');
+
+	if (col->kind == DYN_COL_BOOL && is_bool)
+	{
+		*value = BoolGetDatum(len == 4);	/* "true" or "false" */
+		return true;
+	}
+	if (col->kind != DYN_COL_TEXT && col->kind != DYN_COL_SCALAR &&
+		!(col->kind == DYN_COL_BOOL && !is_bool))
+		return false;
+
+	str = palloc(len + 1);
+	memcpy(str, s, len);
+	str[len] = '\0';
+
+	ctx.relname = relname;
+	ctx.col = col;
+	ctx.value = NULL;
+	ctx.type = type;
+	ctx.text = str;
+	errcallback.callback = dyn_convert_error_callback;
+	errcallback.arg = &ctx;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	if (type[0] == 'S')
+	{
+		/* DynamoDB's strings are UTF-8: checked, and converted if need be */
+		char	   *converted = pg_any_to_server(str, len, PG_UTF8);
+
+		if (converted != str)
+			str = converted;
+	}
+	*value = InputFunctionCall(&col->input, str, col->ioparam, col->typmod);
+
+	error_context_stack = errcallback.previous;
+	return true;
+}
+
+/*
+ * Fill the columns of a row from an item's text without parsing it into a
+ * tree: each attribute a column wants must be S (without escapes), N, BOOL
+ * or NULL.  Returns false, having filled nothing for certain, when the item
+ * holds anything else a column wants; the caller then parses the item.
+ * values and nulls are indexed by attnum - 1 and start as all NULL.
+ */
+bool
+dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
+					 Datum *values, bool *nulls, const char *relname)
+{
+	DynText		t = {text, text + len};
+
+	if (!dyn_text_char(&t, '{'))
+		return false;
+	dyn_text_ws(&t);
+	if (t.p < t.end && *t.p == '}')
+		return true;
+	for (;;)
+	{
+		const char *name;
+		int			namelen;
+		const char *type;
+		int			typelen;
+		const char *s = NULL;
+		int			slen = 0;
+		bool		wanted = false;
+		bool		is_null = false;
+
+		if (!dyn_text_plain_string(&t, &name, &namelen) || !dyn_text_char(&t, ':') ||
+			!dyn_text_char(&t, '{') || !dyn_text_plain_string(&t, &type, &typelen) ||
+			!dyn_text_char(&t, ':'))
+			return false;
+
+		for (int i = 0; i < ncols; i++)
+			if (cols[i].meta == DYN_META_NONE &&
+				(int) strlen(cols[i].attname) == namelen &&
+				memcmp(cols[i].attname, name, namelen) == 0)
+				wanted = true;
+
+		if (typelen == 1 && (type[0] == 'S' || type[0] == 'N'))
+		{
+			if (!dyn_text_plain_string(&t, &s, &slen))
+				return false;
+			type = type[0] == 'S' ? "S" : "N";
+		}
+		else if (typelen == 4 && memcmp(type, "BOOL", 4) == 0)
+		{
+			type = "BOOL";
+			if (dyn_text_literal(&t, "true"))
+				s = "true", slen = 4;
+			else if (dyn_text_literal(&t, "false"))
+				s = "false", slen = 5;
+			else
+				return false;
+		}
+		else if (typelen == 4 && memcmp(type, "NULL", 4) == 0)
+		{
+			if (!dyn_text_literal(&t, "true"))
+				return false;
+			is_null = true;
+		}
+		else if (wanted)
+			return false;		/* M, L, sets, B: the parsed item serves */
+		else if (!dyn_text_skip(&t))
+			return false;
+		if (!dyn_text_char(&t, '}'))
+			return false;
+
+		if (wanted && !is_null)
+			for (int i = 0; i < ncols; i++)
+			{
+				DynColumn  *col = &cols[i];
+
+				if (col->meta != DYN_META_NONE ||
+					(int) strlen(col->attname) != namelen ||
+					memcmp(col->attname, name, namelen) != 0)
+					continue;
+				if (!dyn_fast_value(col, type, s, slen, &values[col->attnum - 1], relname))
+					return false;
+				nulls[col->attnum - 1] = false;
+			}
+
+		dyn_text_ws(&t);
+		if (t.p < t.end && *t.p == ',')
+		{
+			t.p++;
+			continue;
+		}
+		return dyn_text_char(&t, '}');
+	}
 }

@@ -437,8 +437,9 @@ dyn_serialize_plan(const DynPlan *plan)
 										  makeString(pstrdup(plan->hash_key ? plan->hash_key : "")),
 										  makeString(pstrdup(plan->range_key ? plan->range_key : ""))),
 							   makeBoolean(plan->global_index)),
-					   list_make2(makeInteger(plan->start_token_idx),
-								  copyObject(plan->token_keys)));
+					   list_make3(makeInteger(plan->start_token_idx),
+								  copyObject(plan->token_keys),
+								  makeBoolean(plan->read_all)));
 }
 
 DynPlan *
@@ -473,6 +474,7 @@ dyn_deserialize_plan(List *fdw_private)
 	plan->global_index = boolVal(list_nth(fdw_private, DynPrivGlobalIndex));
 	plan->start_token_idx = intVal(list_nth(fdw_private, DynPrivStartToken));
 	plan->token_keys = list_nth(fdw_private, DynPrivTokenKeys);
+	plan->read_all = boolVal(list_nth(fdw_private, DynPrivReadAll));
 	return plan;
 }
 

@@ -303,6 +303,8 @@ extern Datum dyn_item_value(DynColumn *col, DynJson *item, bool *isnull,
 extern Datum dyn_whole_item_value(DynColumn *col, DynJson *item);
 extern char *dyn_item_key_text(DynJson *item, const char *attname);
 extern void dyn_append_item_json(StringInfo buf, DynJson *item, DynColumn *cols, int ncols);
+extern bool dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
+								 Datum *values, bool *nulls, const char *relname);
 
 /* ---- metadata.c ---- */
 extern DynTableInfo *dyn_get_table_info(Oid foreigntableid, Oid userid, DynOptions *opts);
@@ -396,6 +398,7 @@ typedef struct DynPlan
 	int			start_token_idx;	/* its index in fdw_exprs, or -1 */
 	List	   *token_keys;		/* String and Integer pairs: the key
 								 * attributes a token holds, and types */
+	bool		read_all;		/* the query will read every row */
 } DynPlan;
 
 /* A value expression evaluated for one execution. */
@@ -438,7 +441,8 @@ enum DynScanPrivate
 	DynPrivRangeKey,			/* String, "" for none */
 	DynPrivGlobalIndex,			/* Boolean */
 	DynPrivStartToken,			/* Integer: index in fdw_exprs, or -1 */
-	DynPrivTokenKeys			/* List: name, type, name, type, ... */
+	DynPrivTokenKeys,			/* List: name, type, name, type, ... */
+	DynPrivReadAll				/* Boolean */
 };
 
 #endif							/* DYNOMITE_FDW_H */

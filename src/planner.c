@@ -885,6 +885,13 @@ dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 		fdw_exprs = lappend(fdw_exprs, acc.plan.start_token);
 	}
 
+	/*
+	 * A query that reads every row (no LIMIT, not a cursor, nothing that
+	 * stops early) wants its pages read ahead from the first one on.
+	 */
+	acc.plan.read_all = root->tuple_fraction <= 0.0 &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON &&
+		best_path->path.param_info == NULL;
 	acc.plan.forward = boolVal(linitial(best_path->fdw_private));
 	acc.plan.bound = intVal(lsecond(best_path->fdw_private));
 

@@ -87,6 +87,7 @@ typedef struct DynScanState
 	DynJson    *start_key;		/* where the first request starts, or NULL */
 	DynTokenScope scope;		/* what this execution's tokens are bound to */
 	bool		want_tokens;
+	bool		fast_rows;		/* rows can come straight from item text */
 
 	/* what EXPLAIN ANALYZE reports, over all executions */
 	char	   *first_request;
@@ -99,6 +100,7 @@ typedef struct DynScanState
 } DynScanState;
 
 static void dyn_prepare_tokens(DynScanState *s);
+static void dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot);
 static void dyn_make_scope(DynScanState *s);
 static void dyn_apply_start_token(DynScanState *s);
 
@@ -191,6 +193,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 				 !list_member(s->base.projection, makeString(col->attname)))
 			s->base.projection = lappend(s->base.projection, makeString(col->attname));
 	}
+
+	s->fast_rows = !whole_items && !s->want_tokens;
 
 	s->base.op = s->plan->op;
 	s->base.table = s->opts->table;
@@ -623,9 +627,9 @@ dyn_stream_request(DynScanState *s, DynStream *st)
 /*
  * The next page of any stream, as pages arrive; false when every stream is
  * done.  A stream's next request goes out the moment its page arrives when
- * segments are read side by side, and from its second page on otherwise
- * (a query that stops within the first page sends nothing more); else it
- * goes out when its page has been read.
+ * segments are read side by side or the query reads every row, and from
+ * its second page on otherwise (a query that stops within the first page
+ * sends nothing more); else it goes out when its page has been read.
  */
 static bool
 dyn_next_page(DynScanState *s)
@@ -694,7 +698,8 @@ dyn_next_page(DynScanState *s)
 	s->capacity += page.capacity;
 
 	if (!st->exhausted &&
-		(s->nstreams > 1 || (s->opts->prefetch && st->npages >= 2)))
+		(s->nstreams > 1 ||
+		 (s->opts->prefetch && (st->npages >= 2 || s->plan->read_all))))
 		dyn_stream_request(s, st);
 	return true;
 }
@@ -729,7 +734,8 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 		}
 		if (st && st->next_item < st->page.nitems)
 		{
-			DynJson    *item = dyn_page_item(&st->page, st->next_item++);
+			int			n = st->next_item++;
+			DynJson    *item;
 
 			/* keep the pages on their way moving while rows are read */
 			if ((s->rows_returned & 63) == 63)
@@ -738,6 +744,20 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 			ExecClearTuple(slot);
 			memset(slot->tts_isnull, true,
 				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+			if (s->fast_rows &&
+				dyn_item_fast_values(s->columns, s->ncolumns,
+									 st->page.body + st->page.item_off[n],
+									 st->page.item_len[n],
+									 slot->tts_values, slot->tts_isnull, s->relname))
+			{
+				dyn_fill_page_numbers(s, slot);
+				s->items_returned++;
+				s->rows_returned++;
+				return ExecStoreVirtualTuple(slot);
+			}
+			memset(slot->tts_isnull, true,
+				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+			item = dyn_page_item(&st->page, n);
 			for (int i = 0; i < s->ncolumns; i++)
 			{
 				DynColumn  *col = &s->columns[i];
@@ -749,13 +769,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 					slot->tts_isnull[idx] = false;
 				}
 				else if (col->meta == DYN_META_PAGE_NUMBER)
-				{
-					char	   *text = psprintf("%d", s->page_number);
-
-					slot->tts_values[idx] = InputFunctionCall(&col->input, text,
-															  col->ioparam, col->typmod);
-					slot->tts_isnull[idx] = false;
-				}
+					continue;	/* below */
 				else if (col->meta == DYN_META_NEXT_TOKEN)
 				{
 					DynJson    *key = dyn_item_key_object(item, &s->scope,
@@ -771,6 +785,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 														   &slot->tts_isnull[idx],
 														   s->relname);
 			}
+			dyn_fill_page_numbers(s, slot);
 			s->items_returned++;
 			s->rows_returned++;
 			return ExecStoreVirtualTuple(slot);
@@ -779,6 +794,25 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 		{
 			s->done = true;
 			return ExecClearTuple(slot);
+		}
+	}
+}
+
+/* The page_number columns of a row. */
+static void
+dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot)
+{
+	for (int i = 0; i < s->ncolumns; i++)
+	{
+		DynColumn  *col = &s->columns[i];
+
+		if (col->meta == DYN_META_PAGE_NUMBER)
+		{
+			char	   *text = psprintf("%d", s->page_number);
+
+			slot->tts_values[col->attnum - 1] =
+				InputFunctionCall(&col->input, text, col->ioparam, col->typmod);
+			slot->tts_isnull[col->attnum - 1] = false;
 		}
 	}
 }
