@@ -287,7 +287,8 @@ dyn_build_request(const DynRequest *r, DynJson *start_key, bool pretty)
 			json_object_object_add(ka, "ConsistentRead", json_object_new_boolean(1));
 		json_object_object_add(items, r->table, ka);
 		json_object_object_add(req, "RequestItems", items);
-		json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
+		if (r->capacity)
+			json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
 		return dyn_json_finish(req, pretty);
 	}
 
@@ -317,7 +318,8 @@ dyn_build_request(const DynRequest *r, DynJson *start_key, bool pretty)
 		json_object_object_add(req, "ConsistentRead", json_object_new_boolean(1));
 	if (start_key)
 		json_object_object_add(req, "ExclusiveStartKey", json_object_get(start_key));
-	json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
+	if (r->capacity)
+		json_object_object_add(req, "ReturnConsumedCapacity", json_object_new_string("TOTAL"));
 	return dyn_json_finish(req, pretty);
 }
 

@@ -170,6 +170,7 @@ typedef struct DynRequest
 	List	   *keys;			/* DynKey: GetItem (one) and BatchGetItem */
 	int			segment;		/* Scan: Segment, when total_segments > 1 */
 	int			total_segments;
+	bool		capacity;		/* ask for ConsumedCapacity (EXPLAIN ANALYZE) */
 } DynRequest;
 
 /*

@@ -422,6 +422,7 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	js->base.op = DYN_OP_BATCHGETITEM;
 	js->base.table = js->opts->table;
 	js->base.consistent_read = js->opts->consistent_read;
+	js->base.capacity = estate->es_instrument != 0;
 
 	js->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join batch",
 										  ALLOCSET_DEFAULT_SIZES);

@@ -203,6 +203,7 @@ dyn_pager_plan(DynPager *p, DynTableInfo *info, List *filter)
 	p->req.index = index ? index->name : NULL;
 	p->req.consistent_read = p->opts->consistent_read && !(index && index->global);
 	p->req.forward = true;
+	p->req.capacity = true;		/* the pages report it */
 	p->req.key_condition = keycond.len ? keycond.data : NULL;
 	p->req.filter = filt.len ? filt.data : NULL;
 

@@ -201,6 +201,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	s->base.index = s->plan->index;
 	s->base.forward = s->plan->forward;
 	s->base.consistent_read = s->opts->consistent_read && !s->plan->global_index;
+	/* consumed capacity is for EXPLAIN ANALYZE; DynamoDB works less without */
+	s->base.capacity = estate->es_instrument != 0;
 	s->base.count_only = s->plan->count_only &&
 		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY);
 	if (s->want_tokens || s->plan->start_token_idx >= 0)
