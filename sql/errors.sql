@@ -165,6 +165,13 @@ SELECT count(id) FROM posts;
 SELECT count(id) FROM posts;
 SELECT count(id) FROM posts;
 
+-- answers that are not what DynamoDB sends: a clear error, nothing kept
+SELECT proxy_fail(1, 200, 'truncated');
+SELECT count(id) FROM posts;
+SELECT proxy_fail(1, 200, 'NotAScanResponse');
+SELECT count(id) FROM posts;
+SELECT count(id), sum(views) FROM posts;
+
 -- ===================================================================
 -- a kept-alive connection the server closed while idle (after 5 s, as
 -- dynalite does) is reopened

@@ -513,117 +513,6 @@ dyn_item_key_text(DynJson *item, const char *attname)
  * The fast path: S, N, BOOL and NULL attributes straight from the text
  * ---------------------------------------------------------------------
  */
-typedef struct DynText
-{
-	const char *p;
-	const char *end;
-} DynText;
-
-static void
-dyn_text_ws(DynText *t)
-{
-	while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
-		t->p++;
-}
-
-static bool
-dyn_text_char(DynText *t, char c)
-{
-	dyn_text_ws(t);
-	if (t->p >= t->end || *t->p != c)
-		return false;
-	t->p++;
-	return true;
-}
-
-/* A string without escapes: its bytes; false for anything else. */
-static bool
-dyn_text_plain_string(DynText *t, const char **s, int *len)
-{
-	if (!dyn_text_char(t, '"'))
-		return false;
-	*s = t->p;
-	while (t->p < t->end && *t->p != '"')
-	{
-		if (*t->p == '\\')
-			return false;
-		t->p++;
-	}
-	if (t->p >= t->end)
-		return false;
-	*len = (int) (t->p - *s);
-	t->p++;
-	return true;
-}
-
-/* Past a string, escapes and all. */
-static bool
-dyn_text_any_string(DynText *t)
-{
-	if (!dyn_text_char(t, '"'))
-		return false;
-	while (t->p < t->end && *t->p != '"')
-	{
-		if (*t->p == '\\')
-			t->p++;
-		t->p++;
-	}
-	if (t->p >= t->end)
-		return false;
-	t->p++;
-	return true;
-}
-
-/* Past a value no column wants: an object, an array, a string or a literal. */
-static bool
-dyn_text_skip(DynText *t)
-{
-	int			depth = 0;
-
-	dyn_text_ws(t);
-	if (t->p >= t->end)
-		return false;
-	if (*t->p == '"')
-		return dyn_text_any_string(t);
-	if (*t->p != '{' && *t->p != '[')
-	{
-		while (t->p < t->end && strchr(",}] \n\r\t", *t->p) == NULL)
-			t->p++;
-		return true;
-	}
-	for (;;)
-	{
-		if (t->p >= t->end)
-			return false;
-		if (*t->p == '"')
-		{
-			if (!dyn_text_any_string(t))
-				return false;
-			continue;
-		}
-		if (*t->p == '{' || *t->p == '[')
-			depth++;
-		else if ((*t->p == '}' || *t->p == ']') && --depth == 0)
-		{
-			t->p++;
-			return true;
-		}
-		t->p++;
-	}
-}
-
-static bool
-dyn_text_literal(DynText *t, const char *word)
-{
-	size_t		n = strlen(word);
-
-	dyn_text_ws(t);
-	if (t->end - t->p < (long) n || memcmp(t->p, word, n) != 0)
-		return false;
-	t->p += n;
-	return true;
-}
-
 /* One column's value from S, N or BOOL text; false where it cannot be. */
 static bool
 dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
@@ -682,7 +571,7 @@ bool
 dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 					 Datum *values, bool *nulls, const char *relname)
 {
-	DynText		t = {text, text + len};
+	DynText		t = {text, text, text + len};
 
 	if (!dyn_text_char(&t, '{'))
 		return false;
@@ -700,8 +589,8 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 		bool		wanted = false;
 		bool		is_null = false;
 
-		if (!dyn_text_plain_string(&t, &name, &namelen) || !dyn_text_char(&t, ':') ||
-			!dyn_text_char(&t, '{') || !dyn_text_plain_string(&t, &type, &typelen) ||
+		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':') ||
+			!dyn_text_char(&t, '{') || !dyn_text_string(&t, &type, &typelen, false) ||
 			!dyn_text_char(&t, ':'))
 			return false;
 
@@ -713,7 +602,7 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 
 		if (typelen == 1 && (type[0] == 'S' || type[0] == 'N'))
 		{
-			if (!dyn_text_plain_string(&t, &s, &slen))
+			if (!dyn_text_string(&t, &s, &slen, false))
 				return false;
 			type = type[0] == 'S' ? "S" : "N";
 		}

@@ -432,105 +432,29 @@ dyn_capacity_units(struct json_object *cc)
  * where things are, and leaves the parsing of items to when they are read.
  * ---------------------------------------------------------------------
  */
-typedef struct DynScanner
-{
-	const char *start;
-	const char *p;
-	const char *end;
-} DynScanner;
-
+/* The scanner's steps, each an error where the response is not JSON. */
 static void
-dyn_skip_ws(DynScanner *sc)
+dyn_expect(DynText *sc, char c)
 {
-	while (sc->p < sc->end &&
-		   (*sc->p == ' ' || *sc->p == '\n' || *sc->p == '\r' || *sc->p == '\t'))
-		sc->p++;
-}
-
-static void
-dyn_expect(DynScanner *sc, char c)
-{
-	dyn_skip_ws(sc);
-	if (sc->p >= sc->end || *sc->p != c)
+	if (!dyn_text_char(sc, c))
 		dyn_bad_response(psprintf("Expected '%c' at byte %d of the response.",
 								  c, (int) (sc->p - sc->start)));
-	sc->p++;
 }
 
-/* Past a string; its text (escapes and all) in *text and *len. */
 static void
-dyn_skip_string(DynScanner *sc, const char **text, int *len)
+dyn_skip_string(DynText *sc, const char **text, int *len)
 {
-	const char *s;
-
-	dyn_expect(sc, '"');
-	s = sc->p;
-	while (sc->p < sc->end && *sc->p != '"')
-	{
-		if (*sc->p == '\\')
-			sc->p++;
-		sc->p++;
-	}
-	if (sc->p >= sc->end)
-		dyn_bad_response("A string of the response does not end.");
-	if (text)
-		*text = s;
-	if (len)
-		*len = (int) (sc->p - s);
-	sc->p++;
+	if (!dyn_text_string(sc, text, len, true))
+		dyn_bad_response(psprintf("Expected a string at byte %d of the response.",
+								  (int) (sc->p - sc->start)));
 }
 
-/* Past any value, checking that brackets and strings balance. */
 static void
-dyn_skip_value(DynScanner *sc)
+dyn_skip_value(DynText *sc)
 {
-	int			depth = 0;
-
-	dyn_skip_ws(sc);
-	if (sc->p >= sc->end)
-		dyn_bad_response("The response ends where a value should be.");
-	if (*sc->p == '"')
-	{
-		dyn_skip_string(sc, NULL, NULL);
-		return;
-	}
-	if (*sc->p != '{' && *sc->p != '[')
-	{
-		/* a number or a literal runs to the next delimiter */
-		const char *s = sc->p;
-
-		while (sc->p < sc->end && strchr(",}] \n\r\t", *sc->p) == NULL)
-			sc->p++;
-		if (sc->p == s)
-			dyn_bad_response("The response has an empty value.");
-		return;
-	}
-	for (;;)
-	{
-		if (sc->p >= sc->end)
-			dyn_bad_response("The response ends inside a value.");
-		switch (*sc->p)
-		{
-			case '"':
-				dyn_skip_string(sc, NULL, NULL);
-				continue;
-			case '{':
-			case '[':
-				depth++;
-				break;
-			case '}':
-			case ']':
-				if (--depth == 0)
-				{
-					sc->p++;
-					return;
-				}
-				break;
-			default:
-				break;
-		}
-		sc->p++;
-	}
+	if (!dyn_text_skip(sc))
+		dyn_bad_response(psprintf("Expected a value at byte %d of the response.",
+								  (int) (sc->p - sc->start)));
 }
 
 static bool
@@ -551,14 +475,14 @@ dyn_parse_slice(const char *start, const char *end, MemoryContext owner)
 
 /* The elements of an array: where each starts and how long it is. */
 static void
-dyn_index_items(DynScanner *sc, DynPage *page)
+dyn_index_items(DynText *sc, DynPage *page)
 {
 	int			cap = 64;
 
 	page->item_off = palloc(sizeof(int) * cap);
 	page->item_len = palloc(sizeof(int) * cap);
 	dyn_expect(sc, '[');
-	dyn_skip_ws(sc);
+	dyn_text_ws(sc);
 	if (sc->p < sc->end && *sc->p == ']')
 	{
 		sc->p++;
@@ -568,7 +492,7 @@ dyn_index_items(DynScanner *sc, DynPage *page)
 	{
 		const char *s;
 
-		dyn_skip_ws(sc);
+		dyn_text_ws(sc);
 		s = sc->p;
 		if (sc->p >= sc->end || *sc->p != '{')
 			dyn_bad_response("An item of the response is not an object.");
@@ -581,7 +505,7 @@ dyn_index_items(DynScanner *sc, DynPage *page)
 		}
 		page->item_off[page->nitems] = (int) (s - sc->start);
 		page->item_len[page->nitems++] = (int) (sc->p - s);
-		dyn_skip_ws(sc);
+		dyn_text_ws(sc);
 		if (sc->p < sc->end && *sc->p == ',')
 		{
 			sc->p++;
@@ -608,7 +532,7 @@ void
 dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 			   MemoryContext owner)
 {
-	DynScanner	sc = {body, body, body + len};
+	DynText		sc = {body, body, body + len};
 	MemoryContext oldcxt = MemoryContextSwitchTo(owner);
 	MemoryContextCallback *cb;
 
@@ -623,7 +547,7 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 	MemoryContextRegisterResetCallback(owner, cb);
 
 	dyn_expect(&sc, '{');
-	dyn_skip_ws(&sc);
+	dyn_text_ws(&sc);
 	if (sc.p < sc.end && *sc.p == '}')
 		sc.p++;
 	else
@@ -635,10 +559,13 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 
 			dyn_skip_string(&sc, &key, &keylen);
 			dyn_expect(&sc, ':');
-			dyn_skip_ws(&sc);
+			dyn_text_ws(&sc);
 			vstart = sc.p;
 			if (dyn_key_is(key, keylen, "Items"))
+			{
 				dyn_index_items(&sc, page);
+				page->has_items = true;
+			}
 			else if (dyn_key_is(key, keylen, "Item"))
 			{
 				dyn_skip_value(&sc);
@@ -649,12 +576,14 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 				page->item_off[0] = (int) (vstart - body);
 				page->item_len[0] = (int) (sc.p - vstart);
 				page->nitems = 1;
+				page->has_items = true;
 			}
 			else if (dyn_key_is(key, keylen, "Responses"))
 			{
 				/* BatchGetItem: {"TABLE": [items]} */
+				page->has_items = true;
 				dyn_expect(&sc, '{');
-				dyn_skip_ws(&sc);
+				dyn_text_ws(&sc);
 				while (sc.p < sc.end && *sc.p != '}')
 				{
 					const char *name;
@@ -666,10 +595,10 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 						dyn_index_items(&sc, page);
 					else
 						dyn_skip_value(&sc);
-					dyn_skip_ws(&sc);
+					dyn_text_ws(&sc);
 					if (sc.p < sc.end && *sc.p == ',')
 						sc.p++;
-					dyn_skip_ws(&sc);
+					dyn_text_ws(&sc);
 				}
 				dyn_expect(&sc, '}');
 			}
@@ -711,7 +640,7 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 						page->unprocessed = val;
 				}
 			}
-			dyn_skip_ws(&sc);
+			dyn_text_ws(&sc);
 			if (sc.p < sc.end && *sc.p == ',')
 			{
 				sc.p++;
@@ -720,7 +649,7 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 			dyn_expect(&sc, '}');
 			break;
 		}
-	dyn_skip_ws(&sc);
+	dyn_text_ws(&sc);
 	if (sc.p != sc.end)
 		dyn_bad_response("The response has text after its object.");
 	MemoryContextSwitchTo(oldcxt);

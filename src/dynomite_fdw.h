@@ -181,6 +181,7 @@ typedef struct DynRequest
 typedef struct DynPage
 {
 	const char *body;			/* the response text */
+	bool		has_items;		/* Items, Item or Responses was there */
 	int			nitems;
 	int		   *item_off;		/* where each item starts in body */
 	int		   *item_len;
@@ -263,6 +264,22 @@ extern DynJson *dyn_start_at_key(const char *plain, const DynTokenScope *scope,
 								 MemoryContext owner);
 extern char *dyn_json_text(DynJson *obj);
 extern List *dyn_parse_filter(const char *plain);
+
+/* ---- jsontext.c ---- */
+
+/* JSON text being scanned: from start, now at p, up to end. */
+typedef struct DynText
+{
+	const char *start;
+	const char *p;
+	const char *end;
+} DynText;
+
+extern void dyn_text_ws(DynText *t);
+extern bool dyn_text_char(DynText *t, char c);
+extern bool dyn_text_string(DynText *t, const char **s, int *len, bool escapes);
+extern bool dyn_text_literal(DynText *t, const char *word);
+extern bool dyn_text_skip(DynText *t);
 
 /* ---- convert.c ---- */
 

@@ -679,6 +679,13 @@ dyn_next_page(DynScanState *s)
 	dyn_async_finish(arrived, s->opts, &resp);
 	/* the page keeps the response text; items are parsed as they are read */
 	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next);
+	if (!page.has_items && !s->base.count_only &&
+		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY ||
+		 s->plan->op == DYN_OP_BATCHGETITEM))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid response from DynamoDB"),
+				 errdetail("A %s response without items.", dyn_operation_name(s->plan->op))));
 	MemoryContextSwitchTo(oldcxt);
 
 	/* the page before is read: let it go */

@@ -27,7 +27,8 @@
 //   POST /__fail?count=N&status=S&type=T
 //                             the next N signed DynamoDB requests get HTTP S
 //                             with error type T instead of an answer (type
-//                             "close" drops the connection instead); they
+//                             "close" drops the connection instead,
+//                             "truncated" sends a body cut short); they
 //                             are counted under target "injected"
 
 'use strict';
@@ -437,6 +438,14 @@ function injectFailure(res) {
   if (injected.type === 'close') {
     count('injected', 0, 0);
     res.socket.destroy();
+    return true;
+  }
+  if (injected.type === 'truncated') {
+    // a successful answer whose body stops half way
+    const body = '{"Count":2,"Items":[{"id":{"S":"post-1"}},{"id":{"S":"po';
+    res.writeHead(injected.status, { 'Content-Type': 'application/x-amz-json-1.0' });
+    res.end(body);
+    count('injected', 0, body.length);
     return true;
   }
   const prefix = 'com.amazonaws.dynamodb.v20120810#';
