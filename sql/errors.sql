@@ -124,6 +124,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER dynamo_silent
 CREATE FOREIGN TABLE silent (id text) SERVER dynamo_silent OPTIONS (table 'Posts');
 SET statement_timeout = '500ms';
 SELECT * FROM silent;
+-- the same while the scan waits for a page (no planning request first)
+CREATE FOREIGN TABLE silent_scan (id text) SERVER dynamo_silent
+  OPTIONS (table 'Posts', pushdown 'false');
+SELECT * FROM silent_scan;
 RESET statement_timeout;
 -- the connection is usable again after the cancel
 SELECT count(id) FROM nowhere;
