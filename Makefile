@@ -16,6 +16,7 @@ OBJS = \
 	src/token.o \
 	src/paging.o \
 	src/jsontext.o \
+	src/analyze.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"

@@ -42,6 +42,7 @@ dynomite_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = dynomiteEndForeignScan;
 	routine->ExplainForeignScan = dynomiteExplainForeignScan;
 	routine->ImportForeignSchema = dynomiteImportForeignSchema;
+	routine->AnalyzeForeignTable = dynomiteAnalyzeForeignTable;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -15,6 +15,7 @@
 
 #include "commands/explain.h"
 #include "fmgr.h"
+#include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
@@ -263,6 +264,7 @@ extern DynJson *dyn_item_key_object(DynJson *item, const DynTokenScope *scope,
 extern DynJson *dyn_start_at_key(const char *plain, const DynTokenScope *scope,
 								 MemoryContext owner);
 extern char *dyn_json_text(DynJson *obj);
+extern DynJson *dyn_json_copy(DynJson *obj, MemoryContext owner);
 extern List *dyn_parse_filter(const char *plain);
 
 /* ---- jsontext.c ---- */
@@ -327,6 +329,10 @@ extern bool dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, i
 /* ---- metadata.c ---- */
 extern DynTableInfo *dyn_get_table_info(Oid foreigntableid, Oid userid, DynOptions *opts);
 extern List *dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* ---- analyze.c ---- */
+extern bool dynomiteAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+										BlockNumber *totalpages);
 
 /* ---- paging.c ---- */
 extern void dyn_paging_init(void);

@@ -427,3 +427,15 @@ dyn_parse_filter(const char *plain)
 	PG_END_TRY();
 	return result;
 }
+
+/* A copy of a small json-c object, kept as long as owner. */
+DynJson *
+dyn_json_copy(DynJson *obj, MemoryContext owner)
+{
+	struct json_object *copy = json_tokener_parse(
+		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+
+	if (copy == NULL)
+		elog(ERROR, "could not copy a JSON value");
+	return dyn_owned(copy, owner);
+}

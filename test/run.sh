@@ -9,7 +9,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-TESTS=(${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api})
+TESTS=(${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze})
 
 bash test/install-deps.sh
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
