@@ -23,6 +23,12 @@ stack="$work/stack"
 cleanup() {
 	bash test/stack.sh stop "$stack" >/dev/null 2>&1 || true
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
+	# a run that passed leaves nothing behind; one that failed keeps its logs
+	if [[ "${all_passed:-no}" == yes ]]; then
+		rm -rf "$work"
+	else
+		echo "test files kept in $work" >&2
+	fi
 }
 trap cleanup EXIT
 # DYNOMITE_KEEP_RESULTS=DIR: copy the results there (to review new expected files)
@@ -102,5 +108,6 @@ if [[ -s "$work/regress/regression.diffs" ]]; then
 	cat "$work/regress/regression.diffs"
 fi
 
+[[ $failed -eq 0 ]] && all_passed=yes
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
