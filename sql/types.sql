@@ -70,6 +70,19 @@ SELECT id, s IS NULL AS s, n_int IS NULL AS n_int, nul IS NULL AS nul,
        missing IS NULL AS missing, missing_b IS NULL AS missing_b
   FROM types ORDER BY id;
 
+-- escapes in strings: read straight from the text or through the parsed
+-- item, the same characters
+CREATE FOREIGN TABLE types_esc (id text, esc text, esc_json jsonb OPTIONS (attribute 'esc'))
+  SERVER dynamo OPTIONS (table 'Types');
+SELECT esc, esc = esc_json #>> '{}' AS same, length(esc), octet_length(esc),
+       position(E'\n' IN esc) > 0 AS has_newline, position(E'\u0001' IN esc) > 0 AS has_ctl
+  FROM types_esc WHERE id = 't1';
+-- a NUL cannot be stored: an error, never a string cut short
+CREATE FOREIGN TABLE types_zero (id text, zero text, zero_json jsonb OPTIONS (attribute 'zero'))
+  SERVER dynamo OPTIONS (table 'Types');
+SELECT zero FROM types_zero WHERE id = 't4';
+SELECT zero_json FROM types_zero WHERE id = 't4';
+
 -- empty and nested containers
 SELECT id, m, l, l_text FROM types WHERE id = 't3';
 

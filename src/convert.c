@@ -56,6 +56,14 @@ dyn_attribute_type(struct json_object *value, struct json_object **payload)
 }
 
 static void
+dyn_nul_in_string(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+			 errmsg("DynamoDB string holds a NUL character, which PostgreSQL cannot store")));
+}
+
+static void
 dyn_bad_payload(const char *type)
 {
 	ereport(ERROR,
@@ -67,9 +75,15 @@ dyn_bad_payload(const char *type)
 static const char *
 dyn_payload_string(const char *type, struct json_object *payload)
 {
+	const char *s;
+
 	if (!json_object_is_type(payload, json_type_string))
 		dyn_bad_payload(type);
-	return json_object_get_string(payload);
+	s = json_object_get_string(payload);
+	/* PostgreSQL's strings end at a NUL: refuse rather than cut short */
+	if ((int) strlen(s) != json_object_get_string_len(payload))
+		dyn_nul_in_string();
+	return s;
 }
 
 static struct json_object *
@@ -600,11 +614,37 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 				memcmp(cols[i].attname, name, namelen) == 0)
 				wanted = true;
 
-		if (typelen == 1 && (type[0] == 'S' || type[0] == 'N'))
+		if (typelen == 1 && type[0] == 'S')
+		{
+			const char *raw;
+			int			rawlen;
+
+			if (!dyn_text_string(&t, &raw, &rawlen, true))
+				return false;
+			type = "S";
+			s = raw;
+			slen = rawlen;
+			if (wanted && memchr(raw, '\\', rawlen) != NULL)
+			{
+				StringInfoData buf;
+
+				/* escapes: decoded here, NUL refused */
+				initStringInfo(&buf);
+				if (!dyn_text_unescape(raw, rawlen, &buf))
+				{
+					if (buf.len < 0)
+						dyn_nul_in_string();
+					return false;
+				}
+				s = buf.data;
+				slen = buf.len;
+			}
+		}
+		else if (typelen == 1 && type[0] == 'N')
 		{
 			if (!dyn_text_string(&t, &s, &slen, false))
 				return false;
-			type = type[0] == 'S' ? "S" : "N";
+			type = "N";
 		}
 		else if (typelen == 4 && memcmp(type, "BOOL", 4) == 0)
 		{

@@ -282,6 +282,7 @@ extern bool dyn_text_char(DynText *t, char c);
 extern bool dyn_text_string(DynText *t, const char **s, int *len, bool escapes);
 extern bool dyn_text_literal(DynText *t, const char *word);
 extern bool dyn_text_skip(DynText *t);
+extern bool dyn_text_unescape(const char *s, int len, StringInfo out);
 
 /* ---- convert.c ---- */
 

@@ -117,3 +117,131 @@ dyn_text_skip(DynText *t)
 		t->p++;
 	}
 }
+
+static int
+dyn_hex4(const char *p)
+{
+	int			v = 0;
+
+	for (int i = 0; i < 4; i++)
+	{
+		char		c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static void
+dyn_append_utf8(StringInfo out, unsigned int cp)
+{
+	if (cp < 0x80)
+		appendStringInfoChar(out, (char) cp);
+	else if (cp < 0x800)
+	{
+		appendStringInfoChar(out, (char) (0xC0 | (cp >> 6)));
+		appendStringInfoChar(out, (char) (0x80 | (cp & 0x3F)));
+	}
+	else if (cp < 0x10000)
+	{
+		appendStringInfoChar(out, (char) (0xE0 | (cp >> 12)));
+		appendStringInfoChar(out, (char) (0x80 | ((cp >> 6) & 0x3F)));
+		appendStringInfoChar(out, (char) (0x80 | (cp & 0x3F)));
+	}
+	else
+	{
+		appendStringInfoChar(out, (char) (0xF0 | (cp >> 18)));
+		appendStringInfoChar(out, (char) (0x80 | ((cp >> 12) & 0x3F)));
+		appendStringInfoChar(out, (char) (0x80 | ((cp >> 6) & 0x3F)));
+		appendStringInfoChar(out, (char) (0x80 | (cp & 0x3F)));
+	}
+}
+
+/*
+ * The text of a JSON string (between its quotes) with its escapes decoded,
+ * as UTF-8.  False for a malformed escape, and for \u0000 with out->len set
+ * to -1: a NUL that PostgreSQL cannot hold.
+ */
+bool
+dyn_text_unescape(const char *s, int len, StringInfo out)
+{
+	const char *end = s + len;
+
+	while (s < end)
+	{
+		const char *bs = memchr(s, '\\', end - s);
+
+		if (bs == NULL)
+		{
+			appendBinaryStringInfo(out, s, (int) (end - s));
+			break;
+		}
+		appendBinaryStringInfo(out, s, (int) (bs - s));
+		if (bs + 1 >= end)
+			return false;
+		switch (bs[1])
+		{
+			case '"':
+			case '\\':
+			case '/':
+				appendStringInfoChar(out, bs[1]);
+				break;
+			case 'b':
+				appendStringInfoChar(out, '\b');
+				break;
+			case 'f':
+				appendStringInfoChar(out, '\f');
+				break;
+			case 'n':
+				appendStringInfoChar(out, '\n');
+				break;
+			case 'r':
+				appendStringInfoChar(out, '\r');
+				break;
+			case 't':
+				appendStringInfoChar(out, '\t');
+				break;
+			case 'u':
+				{
+					int			cp;
+
+					if (end - bs < 6 || (cp = dyn_hex4(bs + 2)) < 0)
+						return false;
+					if (cp >= 0xD800 && cp <= 0xDBFF)
+					{
+						/* a surrogate pair makes one code point */
+						int			lo;
+
+						if (end - bs < 12 || bs[6] != '\\' || bs[7] != 'u' ||
+							(lo = dyn_hex4(bs + 8)) < 0xDC00 || lo > 0xDFFF)
+							return false;
+						dyn_append_utf8(out, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00));
+						s = bs + 12;
+						continue;
+					}
+					if (cp >= 0xDC00 && cp <= 0xDFFF)
+						return false;
+					if (cp == 0)
+					{
+						out->len = -1;
+						return false;
+					}
+					dyn_append_utf8(out, (unsigned int) cp);
+					s = bs + 6;
+					continue;
+				}
+			default:
+				return false;
+		}
+		s = bs + 2;
+	}
+	return true;
+}

@@ -131,6 +131,7 @@ const fixtures = {
         u: { S: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' },
         ip: { S: '127.0.0.1' },
         long: { S: 'x'.repeat(300) },
+        esc: { S: 'quote " back \\ slash / nl \n tab \t ctl \u0001 é 😀 end' },
       },
       { id: { S: 't2' }, nul: { NULL: true } },
       {
@@ -138,6 +139,7 @@ const fixtures = {
         m: { M: {} },
         l: { L: [] },
       },
+      { id: { S: 't4' }, zero: { S: 'a\u0000b' } },
     ],
   },
 
