@@ -180,8 +180,11 @@ SELECT count(id), sum(views) FROM posts;
 -- a kept-alive connection the server closed while idle (after 5 s, as
 -- dynalite does) is reopened
 -- ===================================================================
+-- (whether libcurl sees the closed connection before reusing it, or the
+-- request fails and is sent again at once, is a race: the answer is what
+-- counts, not the number of attempts)
 SELECT pg_sleep(6);
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM posts;
+SELECT count(id), sum(views) FROM posts;
 
 -- ===================================================================
 -- after all that, the good server still answers
