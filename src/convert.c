@@ -418,6 +418,23 @@ dyn_convert_error_callback(void *arg)
 			   ctx->col->attname, type, shown.data, ctx->col->colname, ctx->relname);
 }
 
+/* Name the value being converted in any error, until the caller pops it. */
+static void
+dyn_push_convert_context(DynConvertContext *ctx, ErrorContextCallback *errcallback,
+						 const char *relname, DynColumn *col, struct json_object *value,
+						 const char *type, const char *text)
+{
+	ctx->relname = relname;
+	ctx->col = col;
+	ctx->value = value;
+	ctx->type = type;
+	ctx->text = text;
+	errcallback->callback = dyn_convert_error_callback;
+	errcallback->arg = ctx;
+	errcallback->previous = error_context_stack;
+	error_context_stack = errcallback;
+}
+
 /*
  * The value of one column in one item, under an error context that tells
  * exactly which value failed.
@@ -436,15 +453,7 @@ dyn_item_value(DynColumn *col, DynJson *item, bool *isnull, const char *relname)
 		return (Datum) 0;
 	}
 
-	ctx.relname = relname;
-	ctx.col = col;
-	ctx.value = value;
-	ctx.type = NULL;
-	ctx.text = NULL;
-	errcallback.callback = dyn_convert_error_callback;
-	errcallback.arg = &ctx;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	dyn_push_convert_context(&ctx, &errcallback, relname, col, value, NULL, NULL);
 
 	result = dyn_convert_value(col, value, isnull);
 
@@ -550,15 +559,7 @@ dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
 	memcpy(str, s, len);
 	str[len] = '\0';
 
-	ctx.relname = relname;
-	ctx.col = col;
-	ctx.value = NULL;
-	ctx.type = type;
-	ctx.text = str;
-	errcallback.callback = dyn_convert_error_callback;
-	errcallback.arg = &ctx;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
+	dyn_push_convert_context(&ctx, &errcallback, relname, col, NULL, type, str);
 
 	if (type[0] == 'S')
 	{
@@ -610,7 +611,7 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 
 		for (int i = 0; i < ncols; i++)
 			if (cols[i].meta == DYN_META_NONE &&
-				(int) strlen(cols[i].attname) == namelen &&
+				cols[i].attnamelen == namelen &&
 				memcmp(cols[i].attname, name, namelen) == 0)
 				wanted = true;
 
@@ -675,7 +676,7 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 				DynColumn  *col = &cols[i];
 
 				if (col->meta != DYN_META_NONE ||
-					(int) strlen(col->attname) != namelen ||
+					col->attnamelen != namelen ||
 					memcmp(col->attname, name, namelen) != 0)
 					continue;
 				if (!dyn_fast_value(col, type, s, slen, &values[col->attnum - 1], relname))

@@ -302,6 +302,7 @@ typedef struct DynColumn
 	AttrNumber	attnum;
 	char	   *colname;
 	char	   *attname;		/* DynamoDB attribute name */
+	int			attnamelen;
 	DynColumnKind kind;
 	DynMetaKind meta;			/* not an attribute but the item, ... */
 	char	   *typname;

@@ -707,6 +707,10 @@ dyn_add_paths(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinf
 	{
 		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, required_outer);
 
+		/* worth it only if the outer value keys the request */
+		if (acc.plan.op == DYN_OP_SCAN)
+			return;
+
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
 										 startup, total, NIL, required_outer,
@@ -796,14 +800,6 @@ dynomiteGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	{
 		Relids		outer = lfirst(lc);
 		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, outer);
-		DynAccess	acc;
-
-		/* worth it only if the outer value keys the request */
-		dyn_choose_access(root, baserel, ri,
-						  list_concat(list_copy(baserel->baserestrictinfo), ppi->ppi_clauses),
-						  &acc);
-		if (acc.plan.op == DYN_OP_SCAN)
-			continue;
 		dyn_add_paths(root, baserel, ri,
 					  list_concat(list_copy(baserel->baserestrictinfo), ppi->ppi_clauses),
 					  outer);

@@ -88,6 +88,7 @@ typedef struct DynScanState
 	DynTokenScope scope;		/* what this execution's tokens are bound to */
 	bool		want_tokens;
 	bool		fast_rows;		/* rows can come straight from item text */
+	bool		page_numbers;	/* a page_number column is read */
 
 	/* what EXPLAIN ANALYZE reports, over all executions */
 	char	   *first_request;
@@ -138,6 +139,7 @@ dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 	col->colname = pstrdup(NameStr(attr->attname));
 	col->meta = dyn_column_meta(RelationGetRelid(rel), attnum);
 	col->attname = dyn_column_attribute(RelationGetRelid(rel), attnum);
+	col->attnamelen = (int) strlen(col->attname);
 	col->typname = format_type_be(typid);
 	col->typmod = attr->atttypmod;
 
@@ -189,6 +191,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 			whole_items = true;
 		else if (col->meta == DYN_META_NEXT_TOKEN)
 			s->want_tokens = true;
+		else if (col->meta == DYN_META_PAGE_NUMBER)
+			s->page_numbers = true;
 		else if (col->meta == DYN_META_NONE &&
 				 !list_member(s->base.projection, makeString(col->attname)))
 			s->base.projection = lappend(s->base.projection, makeString(col->attname));
@@ -811,6 +815,8 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 static void
 dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot)
 {
+	if (!s->page_numbers)
+		return;
 	for (int i = 0; i < s->ncolumns; i++)
 	{
 		DynColumn  *col = &s->columns[i];
