@@ -302,4 +302,44 @@ SELECT d.device, e.ts FROM (VALUES ('d01'), ('d02')) d(device)
 RESET enable_hashjoin;
 RESET enable_mergejoin;
 
+-- ===================================================================
+-- projection: asked for only when it leaves something out
+-- ===================================================================
+CREATE FOREIGN TABLE paging_cols (pk text, n integer, label text)
+  SERVER dynamo OPTIONS (table 'Paging', page_size '10');
+CREATE FOREIGN TABLE paging_two (pk text, n integer)
+  SERVER dynamo OPTIONS (table 'Paging', page_size '10');
+-- every column, and the items hold nothing more: no projection, 6 requests
+SELECT proxy_reset();
+SELECT count(pk), sum(n), min(label), max(label) FROM (SELECT * FROM paging_cols) s;
+SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
+EXPLAIN (COSTS OFF) SELECT * FROM paging_cols;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM paging_cols;
+-- a column left out: the projection from the first request on
+SELECT proxy_reset();
+SELECT sum(n) FROM paging_cols;
+SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
+-- every column, but the items hold label too: the first page shows it,
+-- and every request after the first asks for pk and n alone
+SELECT proxy_reset();
+SELECT count(*), sum(n), min(pk) FROM (SELECT * FROM paging_two OFFSET 0) s;
+SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM paging_two;
+-- one item in 40 holds an attribute more, and a Scan returns it after the
+-- 16th item of its page: seen as its row is read, so the next request
+-- (without read-ahead) asks for id and n alone
+CREATE FOREIGN TABLE sparse (id text, n integer)
+  SERVER dynamo OPTIONS (table 'Sparse', page_size '25', prefetch 'false');
+CREATE FOREIGN TABLE sparse_extra (id text, extra text)
+  SERVER dynamo OPTIONS (table 'Sparse', page_size '25');
+SELECT pos, id FROM (SELECT row_number() OVER () AS pos, id, extra FROM sparse_extra) s
+  WHERE extra IS NOT NULL;
+SELECT proxy_reset();
+SELECT count(id), sum(n) FROM (SELECT * FROM sparse OFFSET 0) s;
+SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
+-- GetItem keeps its projection
+SELECT proxy_reset();
+SELECT * FROM paging_cols WHERE pk = 'item-007';
+SELECT * FROM proxy_requests('GetItem'), proxy_projected('GetItem') AS projected;
+
 DROP SERVER dynamo CASCADE;

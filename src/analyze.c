@@ -126,7 +126,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			if (whole_items ||
 				!dyn_item_fast_values(cols, ncols, page.body + page.item_off[n],
 									  page.item_len[n], values, nulls,
-									  RelationGetRelationName(rel)))
+									  RelationGetRelationName(rel), NULL))
 			{
 				DynJson    *item = dyn_page_item(&page, n);
 

@@ -580,11 +580,12 @@ dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
  * tree: each attribute a column wants must be S (without escapes), N, BOOL
  * or NULL.  Returns false, having filled nothing for certain, when the item
  * holds anything else a column wants; the caller then parses the item.
- * values and nulls are indexed by attnum - 1 and start as all NULL.
+ * values and nulls are indexed by attnum - 1 and start as all NULL.  When
+ * others is not NULL, an attribute no column wants sets it.
  */
 bool
 dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
-					 Datum *values, bool *nulls, const char *relname)
+					 Datum *values, bool *nulls, const char *relname, bool *others)
 {
 	DynText		t = {text, text, text + len};
 
@@ -614,6 +615,8 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 				cols[i].attnamelen == namelen &&
 				memcmp(cols[i].attname, name, namelen) == 0)
 				wanted = true;
+		if (!wanted && others)
+			*others = true;
 
 		if (typelen == 1 && type[0] == 'S')
 		{
@@ -691,5 +694,51 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 			continue;
 		}
 		return dyn_text_char(&t, '}');
+	}
+}
+
+/*
+ * Whether an item's text holds an attribute not among names (char *), or
+ * holds something this scanner does not follow (an escaped name, say),
+ * which counts as one.
+ */
+bool
+dyn_item_other_attributes(const char *text, int len, List *names)
+{
+	DynText		t = {text, text, text + len};
+
+	if (!dyn_text_char(&t, '{'))
+		return true;
+	dyn_text_ws(&t);
+	if (t.p < t.end && *t.p == '}')
+		return false;
+	for (;;)
+	{
+		const char *name;
+		int			namelen;
+		bool		known = false;
+		ListCell   *lc;
+
+		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':'))
+			return true;
+		foreach(lc, names)
+		{
+			const char *n = lfirst(lc);
+
+			if (strncmp(n, name, namelen) == 0 && n[namelen] == '\0')
+			{
+				known = true;
+				break;
+			}
+		}
+		if (!known || !dyn_text_skip(&t))
+			return true;
+		dyn_text_ws(&t);
+		if (t.p < t.end && *t.p == ',')
+		{
+			t.p++;
+			continue;
+		}
+		return !dyn_text_char(&t, '}');
 	}
 }

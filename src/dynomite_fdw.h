@@ -326,7 +326,11 @@ extern Datum dyn_whole_item_value(DynColumn *col, DynJson *item);
 extern char *dyn_item_key_text(DynJson *item, const char *attname);
 extern void dyn_append_item_json(StringInfo buf, DynJson *item, DynColumn *cols, int ncols);
 extern bool dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
-								 Datum *values, bool *nulls, const char *relname);
+								 Datum *values, bool *nulls, const char *relname, bool *others);
+extern bool dyn_item_other_attributes(const char *text, int len, List *names);
+
+/* items of each page a scan looks at before its next request */
+#define DYN_PROBE_ITEMS 16
 
 /* ---- metadata.c ---- */
 extern DynTableInfo *dyn_get_table_info(Oid foreigntableid, Oid userid, DynOptions *opts);

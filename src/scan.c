@@ -88,6 +88,11 @@ typedef struct DynScanState
 	DynTokenScope scope;		/* what this execution's tokens are bound to */
 	bool		want_tokens;
 	bool		fast_rows;		/* rows can come straight from item text */
+	bool		projection_optional;	/* the projection names every column:
+										 * sent only once items carry more */
+	bool		projecting;		/* requests carry the projection */
+	long		requests_built;
+	long		projected_from; /* the first request that carried it, or 0 */
 	bool		page_numbers;	/* a page_number column is read */
 
 	/* what EXPLAIN ANALYZE reports, over all executions */
@@ -160,6 +165,30 @@ dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 	fmgr_info(infunc, &col->input);
 }
 
+/*
+ * Whether names (String nodes) hold the attribute of every column of the
+ * table that is an attribute.
+ */
+static bool
+dyn_projection_covers_table(Relation rel, List *names)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		char	   *attname;
+
+		if (attr->attisdropped ||
+			dyn_column_meta(RelationGetRelid(rel), attr->attnum) != DYN_META_NONE)
+			continue;
+		attname = dyn_column_attribute(RelationGetRelid(rel), attr->attnum);
+		if (!list_member(names, makeString(attname)))
+			return false;
+	}
+	return true;
+}
+
 void
 dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -169,6 +198,7 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			userid = DYN_SCAN_USERID(estate, fsplan);
 	DynScanState *s;
 	bool		whole_items = false;
+	bool		covers_table;
 	ListCell   *lc;
 	int			i = 0;
 
@@ -222,6 +252,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 		s->base.projection = NIL;
 	else if (s->base.projection == NIL)
 		s->base.projection = list_make1(makeString(s->plan->hash_key));
+	covers_table = s->base.projection != NIL &&
+		dyn_projection_covers_table(rel, s->base.projection);
 	/* the names, not the String nodes, go into requests */
 	{
 		List	   *names = NIL;
@@ -229,6 +261,20 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 		foreach(lc, s->base.projection)
 			names = lappend(names, strVal(lfirst(lc)));
 		s->base.projection = names;
+	}
+
+	/*
+	 * A projection that names every column of the table drops only what the
+	 * table does not declare.  Scan and Query leave it out while the items
+	 * carry nothing else: the response is the same, and DynamoDB has less to
+	 * do.  The first item with another attribute turns it on for good.
+	 */
+	s->projecting = s->base.projection != NIL;
+	if (covers_table &&
+		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY))
+	{
+		s->projection_optional = true;
+		s->projecting = false;
 	}
 
 	s->value_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
@@ -449,7 +495,8 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 	req.names = NIL;
 	req.values = NIL;
 	*operation = dyn_operation_name(s->plan->op);
-	dyn_add_projection_names(&req, s->base.projection);
+	if (s->projecting)
+		dyn_add_projection_names(&req, s->base.projection);
 
 	switch (s->plan->op)
 	{
@@ -621,6 +668,9 @@ dyn_stream_request(DynScanState *s, DynStream *st)
 	}
 	if (s->first_request == NULL)
 		s->first_request = MemoryContextStrdup(GetMemoryChunkContext(s), body);
+	s->requests_built++;
+	if (s->projecting && s->projection_optional && s->projected_from == 0)
+		s->projected_from = s->requests_built;
 	initStringInfo(&st->body);
 	MemoryContextSwitchTo(oldcxt);
 
@@ -692,6 +742,13 @@ dyn_next_page(DynScanState *s)
 				 errdetail("A %s response without items.", dyn_operation_name(s->plan->op))));
 	MemoryContextSwitchTo(oldcxt);
 
+	/* a look at the first items, before the next request goes out */
+	if (s->projection_optional && !s->projecting)
+		for (int i = 0; i < Min(page.nitems, DYN_PROBE_ITEMS) && !s->projecting; i++)
+			if (dyn_item_other_attributes(page.body + page.item_off[i], page.item_len[i],
+										  s->base.projection))
+				s->projecting = true;
+
 	/* the page before is read: let it go */
 	MemoryContextReset(st->cxt[st->cur]);
 	st->cur = 1 - st->cur;
@@ -749,6 +806,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 		{
 			int			n = st->next_item++;
 			DynJson    *item;
+			bool		others = false;
 
 			/* keep the pages on their way moving while rows are read */
 			if ((s->rows_returned & 63) == 63)
@@ -761,8 +819,11 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 				dyn_item_fast_values(s->columns, s->ncolumns,
 									 st->page.body + st->page.item_off[n],
 									 st->page.item_len[n],
-									 slot->tts_values, slot->tts_isnull, s->relname))
+									 slot->tts_values, slot->tts_isnull, s->relname,
+									 &others))
 			{
+				if (others && s->projection_optional)
+					s->projecting = true;
 				dyn_fill_page_numbers(s, slot);
 				s->items_returned++;
 				s->rows_returned++;
@@ -928,6 +989,18 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("DynamoDB Start After", value_text[plan->start_token_idx], es);
 	if (s->base.count_only)
 		ExplainPropertyText("DynamoDB Select", "COUNT", es);
+	else if (s->base.projection && s->projection_optional)
+	{
+		char	   *list = dyn_display_list(s->base.projection);
+
+		if (!es->analyze)
+			list = psprintf("%s (sent once items carry other attributes)", list);
+		else if (s->projected_from == 0)
+			list = psprintf("%s (not sent: items carried no other attributes)", list);
+		else
+			list = psprintf("%s (sent from request %ld)", list, s->projected_from);
+		ExplainPropertyText("DynamoDB Projection", list, es);
+	}
 	else if (s->base.projection)
 		ExplainPropertyText("DynamoDB Projection", dyn_display_list(s->base.projection), es);
 	else

@@ -270,6 +270,25 @@ const fixtures = {
     },
   },
 
+  // 40 items of id and n, and one, s21, with an attribute more.  A Scan
+  // returns it 20th (dynalite orders by a hash of the key): past the first
+  // 16 items of a page, which the projection tests need.
+  Sparse: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let n = 1; n <= 40; n++) {
+        const item = { id: `s${String(n).padStart(2, '0')}`, n };
+        if (n === 21) item.extra = 'x'.repeat(20);
+        out.push(item);
+      }
+      return out;
+    },
+  },
 };
 
 module.exports = fixtures;

@@ -6,8 +6,9 @@
 // own signer (@smithy/signature-v4) and comparing the results.  Verified
 // requests are forwarded to dynalite and the answer is streamed back as is;
 // rejected requests get a DynamoDB-style JSON error.  Per X-Amz-Target it
-// counts requests, items returned and response bytes, for tests that assert
-// how many round trips the FDW made.
+// counts requests, items returned, response bytes and requests that carried
+// a ProjectionExpression, for tests that assert how many round trips the FDW
+// made and what it asked for.
 //
 // Usage: node test/proxy.js --port P --upstream http://127.0.0.1:Q
 //
@@ -21,8 +22,10 @@
 //   PROXY_REGION       region the credential scope must name (default: any)
 //
 // Admin endpoints (unsigned, loopback only, not counted):
-//   GET  /__stats             {"<target>": {"requests", "items", "bytes"}}
-//   GET  /__stats?format=tsv  "target\trequests\titems\tbytes" lines, sorted
+//   GET  /__stats             {"<target>": {"requests", "items", "bytes",
+//                             "projected"}}
+//   GET  /__stats?format=tsv  "target\trequests\titems\tbytes\tprojected"
+//                             lines, sorted
 //   POST /__reset (or GET)    zero all counters
 //   POST /__fail?count=N&status=S&type=T
 //                             the next N signed DynamoDB requests get HTTP S
@@ -370,15 +373,26 @@ async function verifyRequest(req, opts) {
 
 const counters = new Map();
 
-function count(target, items, bytes) {
+function count(target, items, bytes, projected) {
   let c = counters.get(target);
   if (!c) {
-    c = { requests: 0, items: 0, bytes: 0 };
+    c = { requests: 0, items: 0, bytes: 0, projected: 0 };
     counters.set(target, c);
   }
   c.requests += 1;
   c.items += items;
   c.bytes += bytes;
+  if (projected) c.projected += 1;
+}
+
+// whether a request body asks for a ProjectionExpression
+function hasProjection(body) {
+  try {
+    const json = JSON.parse(body.toString('utf8'));
+    return json !== null && typeof json === 'object' && 'ProjectionExpression' in json;
+  } catch {
+    return false;
+  }
 }
 
 function statsObject() {
@@ -391,7 +405,7 @@ function statsTsv() {
   let text = '';
   for (const key of [...counters.keys()].sort()) {
     const c = counters.get(key);
-    text += `${key}\t${c.requests}\t${c.items}\t${c.bytes}\n`;
+    text += `${key}\t${c.requests}\t${c.items}\t${c.bytes}\t${c.projected}\n`;
   }
   return text;
 }
@@ -511,6 +525,7 @@ function createProxy(options) {
 
   function forward(req, res, body, target) {
     const operation = target.split('.').pop();
+    const projected = hasProjection(body);
     const headers = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
@@ -554,11 +569,11 @@ function createProxy(options) {
             items = 0;
           }
         }
-        count(target, items, bytes);
+        count(target, items, bytes, projected);
       });
       upRes.on('error', (err) => {
         log(`${new Date().toISOString()} upstream response error ${target}: ${err.message}`);
-        count(target, 0, bytes);
+        count(target, 0, bytes, projected);
         res.destroy(err);
       });
     });
@@ -572,7 +587,7 @@ function createProxy(options) {
         __type: 'com.amazon.coral.availability#ServiceUnavailableException',
         message: `test proxy could not reach upstream: ${err.message}`,
       });
-      count(target, 0, n);
+      count(target, 0, n, projected);
     });
     up.end(body);
   }
