@@ -58,8 +58,8 @@ if ((DELAY_MS > 0 && !REPLAY)); then
 	exit 2
 fi
 
-LIVE_CONTENDERS=(floor fdw_star fdw_count fdw_star_seg4 fdw_count_seg4 boto3 awscli)
-REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 jsonc_parse)
+LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 boto3 awscli)
+REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 jsonc_parse)
 ALL_CONTENDERS=("${LIVE_CONTENDERS[@]}" "${REPLAY_CONTENDERS[@]}")
 if [[ -n "$ONLY" ]]; then
 	IFS=', ' read -r -a CONTENDERS <<<"$ONLY"
@@ -355,6 +355,8 @@ run_fdw() {
 	local tbl=$1 mode=$2 query out before after ms items t0 t1 e0 e1 cpu
 	if [[ $mode == star ]]; then
 		query="EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) SELECT * FROM $tbl"
+	elif [[ $mode == copy ]]; then
+		query="COPY (SELECT * FROM $tbl) TO '/dev/null'"
 	else
 		query="SELECT count(*) FROM $tbl"
 	fi
@@ -364,6 +366,7 @@ SELECT 'BEFORE ' || bench_proc();
 \\timing on
 $query;
 \\timing off
+\\echo ROWS :ROW_COUNT
 SELECT 'AFTER ' || bench_proc();
 SQL
 	) || { echo "$out" >&2; return 1; }
@@ -373,6 +376,8 @@ SQL
 	ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)
 	if [[ $mode == star ]]; then
 		items=$(grep -m1 -o 'actual rows=[0-9]*' <<<"$out" | cut -d= -f2)
+	elif [[ $mode == copy ]]; then
+		items=$(sed -n 's/^ROWS //p' <<<"$out")
 	else
 		items=$(grep -B1 -m1 '^Time: ' <<<"$out" | head -1)
 	fi
@@ -422,10 +427,12 @@ run_contender() {
 	floor) run_floor "$DYNALITE" ;;
 	replay_floor) run_floor "$REPLAY_URL" ;;
 	fdw_star) run_fdw live_items star ;;
+	fdw_copy) run_fdw live_items copy ;;
 	fdw_count) run_fdw live_items count ;;
 	fdw_star_seg4) if ((SEG4)); then run_fdw live_items_seg4 star; else echo "na=no-segments-option"; fi ;;
 	fdw_count_seg4) if ((SEG4)); then run_fdw live_items_seg4 count; else echo "na=no-segments-option"; fi ;;
 	replay_fdw_star) run_fdw replay_items star ;;
+	replay_fdw_copy) run_fdw replay_items copy ;;
 	replay_fdw_count) run_fdw replay_items count ;;
 	replay_fdw_star_seg4) if ((SEG4)); then run_fdw replay_items_seg4 star; else echo "na=no-segments-option"; fi ;;
 	replay_fdw_count_seg4) if ((SEG4)); then run_fdw replay_items_seg4 count; else echo "na=no-segments-option"; fi ;;
@@ -472,6 +479,7 @@ notes() {
 	case "$1" in
 	floor | replay_floor) echo "C + libcurl, one keep-alive connection, bodies discarded; fixed dummy Authorization (no signing)" ;;
 	fdw_star | replay_fdw_star) echo "EXPLAIN (ANALYZE, TIMING OFF) SELECT *: every row built in the backend, none sent; backend CPU and VmHWM" ;;
+	fdw_copy | replay_fdw_copy) echo "COPY (SELECT *) TO '/dev/null': every row built and written out as text by the backend; backend CPU and VmHWM" ;;
 	fdw_count | replay_fdw_count) echo "SELECT count(*) (Select=COUNT); backend CPU and VmHWM" ;;
 	*_seg4) echo "as above with OPTIONS (segments '4')" ;;
 	boto3) echo "Debian python3-boto3 Scan paginator; wall and CPU of the loop only" ;;

@@ -114,7 +114,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		MemoryContextReset(page_cxt);
 		MemoryContextSwitchTo(page_cxt);
 		dyn_request(conn, opts, "Scan", body, strlen(body), &resp);
-		dyn_parse_page(resp.body.data, resp.body.len, &page, opts->table, page_cxt);
+		dyn_parse_page(resp.body.data, resp.body.len, &page, opts->table, page_cxt, NULL);
 
 		for (int n = 0; n < page.nitems; n++)
 		{

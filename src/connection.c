@@ -197,8 +197,22 @@ struct DynAsync
 	size_t		payload_len;
 	char	   *url;
 	StringInfo	body;
+	DynAsyncWatch watch;		/* told of every part of the body */
+	void	   *watch_arg;
 	char		errbuf[CURL_ERROR_SIZE];
 };
+
+/* An asynchronous request's body, and whoever watches it grow. */
+static size_t
+dyn_async_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	DynAsync   *a = (DynAsync *) userdata;
+	size_t		n = dyn_write_callback(data, size, nmemb, a->body);
+
+	if (n > 0 && a->watch)
+		a->watch(a->watch_arg, a->body);
+	return n;
+}
 
 /* Note the transfers that finished, for the synchronous one or an async. */
 static void
@@ -581,6 +595,8 @@ dyn_async_create(DynConnection *conn, MemoryContext cxt)
 				 errmsg("could not create an HTTP handle for DynamoDB")));
 	curl_easy_setopt(a->easy, CURLOPT_PRIVATE, (char *) a);
 	curl_easy_setopt(a->easy, CURLOPT_ERRORBUFFER, a->errbuf);
+	curl_easy_setopt(a->easy, CURLOPT_WRITEFUNCTION, dyn_async_write_callback);
+	curl_easy_setopt(a->easy, CURLOPT_WRITEDATA, a);
 	conn->nasync++;
 	cb->func = dyn_async_release;
 	cb->arg = a;
@@ -615,7 +631,6 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, (long) opts->request_timeout_ms);
 	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, payload);
 	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) payload_len);
-	curl_easy_setopt(a->easy, CURLOPT_WRITEDATA, body);
 	a->headers = dyn_signed_headers(opts, psprintf(DYN_TARGET_PREFIX "%s", operation),
 									payload, payload_len);
 	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, a->headers);
@@ -626,6 +641,18 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	a->active = true;
 	/* on its way now, not at the next wait */
 	dyn_async_progress(a->conn);
+}
+
+/*
+ * Have fn called, with arg and the body so far, each time a part of the
+ * response of the requests a starts from now on arrives (NULL: no one).  It
+ * runs inside libcurl, so it must not raise an error.
+ */
+void
+dyn_async_watch(DynAsync *a, DynAsyncWatch fn, void *arg)
+{
+	a->watch = fn;
+	a->watch_arg = arg;
 }
 
 /* Abandon a request on its way (a rescan, say). */

@@ -473,25 +473,53 @@ dyn_parse_slice(const char *start, const char *end, MemoryContext owner)
 	return obj;
 }
 
-/* The elements of an array: where each starts and how long it is. */
+/*
+ * The elements of an array: where each starts and how long it is.  Those a
+ * prefix index located as the response arrived are taken from it when it
+ * stopped at this array.
+ */
 static void
-dyn_index_items(DynText *sc, DynPage *page)
+dyn_index_items(DynText *sc, DynPage *page, DynItemIndex *prefix)
 {
 	int			cap = 64;
 
-	page->item_off = palloc(sizeof(int) * cap);
-	page->item_len = palloc(sizeof(int) * cap);
-	dyn_expect(sc, '[');
 	dyn_text_ws(sc);
-	if (sc->p < sc->end && *sc->p == ']')
+	if (prefix && prefix->nitems > 0 && prefix->items_at == (int) (sc->p - sc->start))
 	{
-		sc->p++;
-		return;
+		page->item_off = prefix->item_off;
+		page->item_len = prefix->item_len;
+		page->nitems = prefix->nitems;
+		cap = prefix->cap;
+		sc->p = sc->start + prefix->after_last;
+	}
+	else
+	{
+		page->item_off = palloc(sizeof(int) * cap);
+		page->item_len = palloc(sizeof(int) * cap);
+		dyn_expect(sc, '[');
+		dyn_text_ws(sc);
+		if (sc->p < sc->end && *sc->p == ']')
+		{
+			sc->p++;
+			return;
+		}
 	}
 	for (;;)
 	{
 		const char *s;
 
+		if (page->nitems > 0)
+		{
+			/* after an item: another, or the end */
+			dyn_text_ws(sc);
+			if (sc->p < sc->end && *sc->p == ',')
+				sc->p++;
+			else
+			{
+				dyn_expect(sc, ']');
+				return;
+			}
+		}
 		dyn_text_ws(sc);
 		s = sc->p;
 		if (sc->p >= sc->end || *sc->p != '{')
@@ -505,14 +533,161 @@ dyn_index_items(DynText *sc, DynPage *page)
 		}
 		page->item_off[page->nitems] = (int) (s - sc->start);
 		page->item_len[page->nitems++] = (int) (sc->p - s);
-		dyn_text_ws(sc);
-		if (sc->p < sc->end && *sc->p == ',')
+	}
+}
+
+/*
+ * The prefix index: Scan and Query responses are indexed while they arrive,
+ * so that a page is ready, and the next request can go out, the moment its
+ * last bytes are in.  It walks the top-level members that are small (the
+ * counts, LastEvaluatedKey, ConsumedCapacity) and the elements of Items;
+ * it stops at anything else, and whatever it did not do, dyn_parse_page
+ * does.  It runs inside libcurl's write callback, so it raises no error: on
+ * text that is not what it expects, or on running out of memory, it stops
+ * and leaves the rest to dyn_parse_page, which reports the problem.
+ */
+enum
+{
+	DYN_IX_OPEN,				/* before the response's '{' */
+	DYN_IX_KEY,					/* before a member */
+	DYN_IX_NEXT,				/* after a member: ',' or '}' */
+	DYN_IX_FIRST,				/* after the '[' of Items */
+	DYN_IX_ITEM,				/* before an element of Items */
+	DYN_IX_AFTER,				/* after an element: ',' or ']' */
+	DYN_IX_STOP					/* done, or left to dyn_parse_page */
+};
+
+void
+dyn_item_index_reset(DynItemIndex *ix, MemoryContext cxt)
+{
+	memset(ix, 0, sizeof(DynItemIndex));
+	ix->cxt = cxt;
+	ix->stage = DYN_IX_OPEN;
+	ix->items_at = -1;
+}
+
+/* Room for one more item; false (and the index stopped) if there is none. */
+static bool
+dyn_item_index_grow(DynItemIndex *ix)
+{
+	int			cap = ix->cap ? ix->cap * 2 : 256;
+	int		   *off;
+	int		   *len;
+
+	if (ix->nitems < ix->cap)
+		return true;
+	off = MemoryContextAllocExtended(ix->cxt, sizeof(int) * cap, MCXT_ALLOC_NO_OOM);
+	len = MemoryContextAllocExtended(ix->cxt, sizeof(int) * cap, MCXT_ALLOC_NO_OOM);
+	if (off == NULL || len == NULL)
+	{
+		ix->stage = DYN_IX_STOP;
+		ix->nitems = 0;
+		return false;
+	}
+	if (ix->nitems > 0)
+	{
+		memcpy(off, ix->item_off, sizeof(int) * ix->nitems);
+		memcpy(len, ix->item_len, sizeof(int) * ix->nitems);
+		pfree(ix->item_off);
+		pfree(ix->item_len);
+	}
+	ix->item_off = off;
+	ix->item_len = len;
+	ix->cap = cap;
+	return true;
+}
+
+/*
+ * Go on with the first len bytes of the response, which starts at body.  A
+ * step cut short by the end of what has come is taken again from its start
+ * the next time.
+ */
+void
+dyn_item_index_feed(DynItemIndex *ix, const char *body, int len)
+{
+	DynText		t = {body, body + ix->pos, body + len};
+
+	while (ix->stage != DYN_IX_STOP)
+	{
+		int			next = DYN_IX_STOP;
+		bool		ok = false;
+		const char *item;
+		const char *key;
+		int			keylen;
+
+		switch (ix->stage)
 		{
-			sc->p++;
-			continue;
+			case DYN_IX_OPEN:
+				ok = dyn_text_char(&t, '{');
+				next = DYN_IX_KEY;
+				break;
+
+			case DYN_IX_NEXT:
+			case DYN_IX_AFTER:
+				dyn_text_ws(&t);
+				if (t.p >= t.end)
+					break;
+				ok = true;
+				if (*t.p == ',')
+					next = ix->stage == DYN_IX_NEXT ? DYN_IX_KEY : DYN_IX_ITEM;
+				else if (*t.p != (ix->stage == DYN_IX_NEXT ? '}' : ']'))
+					ok = false;
+				t.p++;
+				break;
+
+			case DYN_IX_KEY:
+				if (!dyn_text_string(&t, &key, &keylen, false) || !dyn_text_char(&t, ':'))
+					break;
+				ok = true;
+				if (dyn_key_is(key, keylen, "Items"))
+				{
+					ok = dyn_text_char(&t, '[');
+					ix->items_at = (int) (t.p - 1 - body);
+					next = DYN_IX_FIRST;
+				}
+				else if (dyn_key_is(key, keylen, "Count") ||
+						 dyn_key_is(key, keylen, "ScannedCount") ||
+						 dyn_key_is(key, keylen, "LastEvaluatedKey") ||
+						 dyn_key_is(key, keylen, "ConsumedCapacity"))
+				{
+					/* small; a number needs what follows it to be whole */
+					ok = dyn_text_skip(&t) && t.p < t.end;
+					next = DYN_IX_NEXT;
+				}
+				break;
+
+			case DYN_IX_FIRST:
+				dyn_text_ws(&t);
+				ok = t.p < t.end;
+				next = ok && *t.p == ']' ? DYN_IX_STOP : DYN_IX_ITEM;
+				break;
+
+			case DYN_IX_ITEM:
+				dyn_text_ws(&t);
+				item = t.p;
+				ok = t.p < t.end && *t.p == '{' && dyn_text_skip(&t);
+				if (ok)
+				{
+					if (!dyn_item_index_grow(ix))
+						return;
+					ix->item_off[ix->nitems] = (int) (item - body);
+					ix->item_len[ix->nitems++] = (int) (t.p - item);
+					ix->after_last = (int) (t.p - body);
+				}
+				next = DYN_IX_AFTER;
+				break;
 		}
-		dyn_expect(sc, ']');
-		return;
+		if (!ok && t.p >= t.end)
+			return;				/* cut short: wait for more */
+		if (!ok)
+		{
+			/* not what it expects: dyn_parse_page will say what is wrong */
+			ix->stage = DYN_IX_STOP;
+			ix->nitems = 0;
+			return;
+		}
+		ix->stage = next;
+		ix->pos = (int) (t.p - body);
 	}
 }
 
@@ -530,7 +705,7 @@ dyn_release_tokener(void *arg)
  */
 void
 dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
-			   MemoryContext owner)
+			   MemoryContext owner, DynItemIndex *prefix)
 {
 	DynText		sc = {body, body, body + len};
 	MemoryContext oldcxt = MemoryContextSwitchTo(owner);
@@ -563,7 +738,7 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 			vstart = sc.p;
 			if (dyn_key_is(key, keylen, "Items"))
 			{
-				dyn_index_items(&sc, page);
+				dyn_index_items(&sc, page, prefix);
 				page->has_items = true;
 			}
 			else if (dyn_key_is(key, keylen, "Item"))
@@ -592,7 +767,7 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
 					dyn_skip_string(&sc, &name, &namelen);
 					dyn_expect(&sc, ':');
 					if (dyn_key_is(name, namelen, table))
-						dyn_index_items(&sc, page);
+						dyn_index_items(&sc, page, NULL);
 					else
 						dyn_skip_value(&sc);
 					dyn_text_ws(&sc);

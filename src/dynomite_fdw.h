@@ -98,6 +98,8 @@ typedef struct DynAsync DynAsync;
 extern DynAsync *dyn_async_create(DynConnection *conn, MemoryContext cxt);
 extern void dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 							const char *payload, size_t payload_len, StringInfo body);
+typedef void (*DynAsyncWatch) (void *arg, StringInfo body);
+extern void dyn_async_watch(DynAsync *a, DynAsyncWatch fn, void *arg);
 extern void dyn_async_progress(DynConnection *conn);
 extern bool dyn_async_active(DynAsync *a);
 extern void dyn_async_cancel(DynAsync *a);
@@ -197,8 +199,25 @@ typedef struct DynPage
 
 extern char *dyn_build_request(const DynRequest *req, DynJson *start_key, bool pretty);
 extern char *dyn_build_unprocessed_request(DynJson *unprocessed);
+/* Items of a response located while it arrives (see dyn_item_index_feed). */
+typedef struct DynItemIndex
+{
+	MemoryContext cxt;			/* where item_off and item_len live */
+	int			stage;
+	int			pos;			/* how far the text is read */
+	int			items_at;		/* where the '[' of Items is, or -1 */
+	int			after_last;		/* where the last item located ends */
+	int			nitems;
+	int			cap;
+	int		   *item_off;
+	int		   *item_len;
+} DynItemIndex;
+
+extern void dyn_item_index_reset(DynItemIndex *ix, MemoryContext cxt);
+extern void dyn_item_index_feed(DynItemIndex *ix, const char *body, int len);
 extern void dyn_parse_page(const char *body, size_t len, DynPage *page,
-						   const char *table, MemoryContext owner);
+						   const char *table, MemoryContext owner,
+						   DynItemIndex *prefix);
 extern DynJson *dyn_page_item(DynPage *page, int index);
 extern DynJson *dyn_page_item_kept(DynPage *page, int index, MemoryContext owner);
 
@@ -277,8 +296,26 @@ typedef struct DynText
 	const char *end;
 } DynText;
 
-extern void dyn_text_ws(DynText *t);
-extern bool dyn_text_char(DynText *t, char c);
+/* Past any white space. */
+static inline void
+dyn_text_ws(DynText *t)
+{
+	while (t->p < t->end &&
+		   (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t'))
+		t->p++;
+}
+
+/* Past the character c, after any white space. */
+static inline bool
+dyn_text_char(DynText *t, char c)
+{
+	dyn_text_ws(t);
+	if (t->p >= t->end || *t->p != c)
+		return false;
+	t->p++;
+	return true;
+}
+
 extern bool dyn_text_string(DynText *t, const char **s, int *len, bool escapes);
 extern bool dyn_text_literal(DynText *t, const char *word);
 extern bool dyn_text_skip(DynText *t);

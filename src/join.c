@@ -615,7 +615,7 @@ dyn_fill_batch(DynJoinState *js)
 			CHECK_FOR_INTERRUPTS();
 			dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
 			dyn_parse_page(resp.body.data, resp.body.len, &page, js->base.table,
-						   js->batch_cxt);
+						   js->batch_cxt, NULL);
 			js->requests += 1 + resp.retries;
 			js->retries += resp.retries;
 			js->capacity += page.capacity;

@@ -332,7 +332,7 @@ dyn_pager_fetch(DynPager *p, int limit)
 	dyn_request(p->conn, p->opts, dyn_operation_name(p->req.op), body, strlen(body), &resp);
 	pfree(body);
 	p->raw = resp.body.data;
-	dyn_parse_page(resp.body.data, resp.body.len, &p->page, p->req.table, p->page_cxt);
+	dyn_parse_page(resp.body.data, resp.body.len, &p->page, p->req.table, p->page_cxt, NULL);
 	MemoryContextSwitchTo(oldcxt);
 
 	p->started = true;

@@ -50,6 +50,7 @@ typedef struct DynStream
 	int			next_item;
 	int			npages;			/* pages received in this execution */
 	StringInfoData body;		/* the response on its way, in cxt[1 - cur] */
+	DynItemIndex index;			/* its items, located as it arrives */
 } DynStream;
 
 typedef struct DynScanState
@@ -644,6 +645,15 @@ dyn_apply_start_token(DynScanState *s)
 	}
 }
 
+/* More of a Scan or Query response has come: locate its items. */
+static void
+dyn_stream_watch(void *arg, StringInfo body)
+{
+	DynStream  *st = (DynStream *) arg;
+
+	dyn_item_index_feed(&st->index, body->data, body->len);
+}
+
 /*
  * Ask for a stream's next page now, so that it is on its way while the
  * current page is read.  The request is built in the context the response
@@ -676,6 +686,10 @@ dyn_stream_request(DynScanState *s, DynStream *st)
 
 	if (st->async == NULL)
 		st->async = dyn_async_create(s->conn, s->handle_cxt);
+	dyn_item_index_reset(&st->index, next);
+	dyn_async_watch(st->async,
+					s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY ?
+					dyn_stream_watch : NULL, st);
 	dyn_async_start(st->async, s->opts, operation, body, strlen(body), &st->body);
 	st->inflight = true;
 }
@@ -732,7 +746,8 @@ dyn_next_page(DynScanState *s)
 	st->inflight = false;
 	dyn_async_finish(arrived, s->opts, &resp);
 	/* the page keeps the response text; items are parsed as they are read */
-	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next);
+	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next,
+				   resp.retries == 0 ? &st->index : NULL);
 	if (!page.has_items && !s->base.count_only &&
 		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY ||
 		 s->plan->op == DYN_OP_BATCHGETITEM))
