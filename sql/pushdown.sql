@@ -342,4 +342,34 @@ SELECT proxy_reset();
 SELECT * FROM paging_cols WHERE pk = 'item-007';
 SELECT * FROM proxy_requests('GetItem'), proxy_projected('GetItem') AS projected;
 
+-- ===================================================================
+-- pages are read as their bytes arrive: the same rows, however the
+-- bytes are cut
+-- ===================================================================
+CREATE TEMP TABLE paging_whole AS SELECT * FROM paging_cols;
+CREATE TEMP TABLE events_whole AS SELECT * FROM events WHERE device IN ('d01', 'd02');
+-- the rows read while every answer comes size bytes at a time, and how
+-- many differ from the rows read before (in either direction)
+CREATE FUNCTION cut_reads(size int, OUT paging_rows bigint, OUT paging_wrong bigint,
+                          OUT events_rows bigint, OUT events_wrong bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM proxy_chunk(1000, size);
+  CREATE TEMP TABLE paging_cut AS SELECT * FROM paging_cols;
+  CREATE TEMP TABLE events_cut AS SELECT * FROM events WHERE device IN ('d01', 'd02');
+  PERFORM proxy_reset();
+  SELECT count(*) INTO paging_rows FROM paging_cut;
+  SELECT count(*) INTO paging_wrong FROM
+    ((TABLE paging_cut EXCEPT ALL TABLE paging_whole) UNION ALL
+     (TABLE paging_whole EXCEPT ALL TABLE paging_cut)) d;
+  SELECT count(*) INTO events_rows FROM events_cut;
+  SELECT count(*) INTO events_wrong FROM
+    ((TABLE events_cut EXCEPT ALL TABLE events_whole) UNION ALL
+     (TABLE events_whole EXCEPT ALL TABLE events_cut)) d;
+  DROP TABLE paging_cut, events_cut;
+END $$;
+SELECT size, r.* FROM unnest(ARRAY[1, 2, 3, 7, 64]) size, cut_reads(size) r;
+SELECT count(*) FROM paging_whole;
+SELECT count(*) FROM events_whole;
+
 DROP SERVER dynamo CASCADE;

@@ -33,6 +33,11 @@
 //                             "close" drops the connection instead,
 //                             "truncated" sends a body cut short); they
 //                             are counted under target "injected"
+//   POST /__chunk?count=N&size=S
+//                             the next N answers from upstream are sent on
+//                             S bytes at a time, each piece in an event
+//                             loop turn of its own, so that the client
+//                             reads them cut at every kind of place
 
 'use strict';
 
@@ -443,6 +448,9 @@ function sendJson(res, status, obj, extraHeaders) {
   return body.length;
 }
 
+// answers to send on in small pieces (POST /__chunk)
+const chunking = { count: 0, size: 0 };
+
 // failures to inject into the next requests (POST /__fail)
 const injected = { count: 0, status: 400, type: '' };
 
@@ -501,15 +509,47 @@ function handleAdmin(req, res) {
     res.end(JSON.stringify({ fail: n, status, type }));
     return;
   }
+  if (url.pathname === '/__chunk' && req.method === 'POST') {
+    const n = Number(url.searchParams.get('count') || 1);
+    const size = Number(url.searchParams.get('size') || 1);
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(size) || size < 1) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('bad count or size\n');
+      return;
+    }
+    chunking.count = n;
+    chunking.size = size;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ chunk: n, size }));
+    return;
+  }
   if (url.pathname === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
     counters.clear();
     injected.count = 0;
+    chunking.count = 0;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"reset":true}');
     return;
   }
   res.writeHead(404, { 'Content-Type': 'text/plain' });
   res.end('unknown admin endpoint\n');
+}
+
+// body written piece bytes at a time, one piece per turn of the event loop
+function sendInPieces(res, body, piece) {
+  if (res.socket) res.socket.setNoDelay(true);
+  let off = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (off >= body.length) {
+      res.end();
+      return;
+    }
+    res.write(body.subarray(off, off + piece));
+    off += piece;
+    setImmediate(next);
+  };
+  next();
 }
 
 function createProxy(options) {
@@ -526,6 +566,11 @@ function createProxy(options) {
   function forward(req, res, body, target) {
     const operation = target.split('.').pop();
     const projected = hasProjection(body);
+    let piece = 0;
+    if (chunking.count > 0) {
+      chunking.count -= 1;
+      piece = chunking.size;
+    }
     const headers = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i].toLowerCase();
@@ -554,13 +599,16 @@ function createProxy(options) {
         !upRes.headers['content-encoding'];
       const chunks = wantItems ? [] : null;
       let bytes = 0;
+      const held = piece > 0 ? [] : null;
       upRes.on('data', (chunk) => {
         bytes += chunk.length;
         if (chunks) chunks.push(chunk);
-        res.write(chunk);
+        if (held) held.push(chunk);
+        else res.write(chunk);
       });
       upRes.on('end', () => {
-        res.end();
+        if (held) sendInPieces(res, Buffer.concat(held), piece);
+        else res.end();
         let items = 0;
         if (chunks) {
           try {
