@@ -99,7 +99,12 @@ SELECT proxy_reset();
 SELECT count(*) FROM wide_seg;
 SELECT * FROM proxy_requests('Scan');
 -- a LIMIT stops every segment
-SELECT count(*) FROM (SELECT v FROM wide_seg LIMIT 30) s;
+SELECT count(*) FROM (SELECT v FROM wide_seg WHERE v % 7 = 0 LIMIT 30) s;
+-- a LIMIT DynamoDB is told of: one Scan, not a segment each asking for 30
+SELECT proxy_reset();
+SELECT count(v) FROM (SELECT v FROM wide_seg LIMIT 30) s;
+SELECT * FROM proxy_requests('Scan');
+EXPLAIN (COSTS OFF) SELECT v FROM wide_seg LIMIT 30;
 -- the inner side of a nested loop: each rescan reads all segments again
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

@@ -291,9 +291,13 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 										  "dynomite_fdw handles",
 										  ALLOCSET_SMALL_SIZES);
 
-	/* Scan segments side by side, unless tokens must name one position */
+	/*
+	 * Scan segments side by side, unless tokens must name one position, or
+	 * a LIMIT is pushed: every segment would ask for all of it at once.
+	 */
 	s->nstreams = (s->plan->op == DYN_OP_SCAN && s->opts->segments > 1 &&
-				   !s->want_tokens && s->plan->start_token_idx < 0) ?
+				   !s->want_tokens && s->plan->start_token_idx < 0 &&
+				   s->plan->bound <= 0) ?
 		s->opts->segments : 1;
 	s->streams = palloc0(sizeof(DynStream) * s->nstreams);
 	for (i = 0; i < s->nstreams; i++)

@@ -27,6 +27,8 @@
 //   GET  /__stats?format=tsv  "target\trequests\titems\tbytes\tprojected"
 //                             lines, sorted
 //   POST /__reset (or GET)    zero all counters
+//   (/__stats and /__reset answer once every request taken in has been
+//   counted, also those whose client has gone)
 //   POST /__fail?count=N&status=S&type=T
 //                             the next N signed DynamoDB requests get HTTP S
 //                             with error type T instead of an answer (type
@@ -479,7 +481,30 @@ function injectFailure(res) {
   return true;
 }
 
+// requests taken in and not yet counted: a client that gave up on one (a
+// query that stopped with a page on its way) does not stop it here
+let pending = 0;
+
+// run fn once no request is pending (or after 10 s), so that the counters
+// it reads or clears hold every request sent before it was asked
+function whenIdle(fn) {
+  const deadline = Date.now() + 10000;
+  const check = () => {
+    if (pending === 0 || Date.now() > deadline) fn();
+    else setTimeout(check, 2);
+  };
+  check();
+}
+
 function handleAdmin(req, res) {
+  if (req.url.startsWith('/__stats') || req.url.startsWith('/__reset')) {
+    whenIdle(() => handleAdminNow(req, res));
+    return;
+  }
+  handleAdminNow(req, res);
+}
+
+function handleAdminNow(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname === '/__stats' && req.method === 'GET') {
     if (url.searchParams.get('format') === 'tsv') {
@@ -563,7 +588,12 @@ function createProxy(options) {
   };
   const log = options.log || ((line) => process.stderr.write(`${line}\n`));
 
+  // resolves once the request has been counted
   function forward(req, res, body, target) {
+    return new Promise((resolve) => forwardThen(req, res, body, target, resolve));
+  }
+
+  function forwardThen(req, res, body, target, done) {
     const operation = target.split('.').pop();
     const projected = hasProjection(body);
     let piece = 0;
@@ -618,16 +648,19 @@ function createProxy(options) {
           }
         }
         count(target, items, bytes, projected);
+        done();
       });
       upRes.on('error', (err) => {
         log(`${new Date().toISOString()} upstream response error ${target}: ${err.message}`);
         count(target, 0, bytes, projected);
+        done();
         res.destroy(err);
       });
     });
     up.on('error', (err) => {
       log(`${new Date().toISOString()} upstream error ${target}: ${err.message}`);
       if (res.headersSent) {
+        done();
         res.destroy(err);
         return;
       }
@@ -636,6 +669,7 @@ function createProxy(options) {
         message: `test proxy could not reach upstream: ${err.message}`,
       });
       count(target, 0, n, projected);
+      done();
     });
     up.end(body);
   }
@@ -665,8 +699,8 @@ function createProxy(options) {
       return;
     }
     if (injectFailure(res)) return;
-    if (delayMs > 0) setTimeout(() => forward(req, res, body, target), delayMs);
-    else forward(req, res, body, target);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await forward(req, res, body, target);
   }
 
   const server = http.createServer((req, res) => {
@@ -692,10 +726,13 @@ function createProxy(options) {
         res.end();
         return;
       }
+      pending += 1;
       handle(req, res, Buffer.concat(chunks, size)).catch((err) => {
         log(`${new Date().toISOString()} internal error: ${err.stack || err}`);
         if (!res.headersSent) sendJson(res, 500, { __type: 'com.amazon.coral.service#InternalFailure', message: String(err) });
         else res.destroy();
+      }).finally(() => {
+        pending -= 1;
       });
     });
     req.on('error', () => res.destroy());
