@@ -105,6 +105,34 @@ SELECT proxy_reset();
 SELECT count(v) FROM (SELECT v FROM wide_seg LIMIT 30) s;
 SELECT * FROM proxy_requests('Scan');
 EXPLAIN (COSTS OFF) SELECT v FROM wide_seg LIMIT 30;
+-- a Query of several partitions reads them side by side: the same rows and
+-- requests as one after another, with more than one request at a time
+CREATE FOREIGN TABLE events_seq (device text, ts bigint, kind text)
+  SERVER dynamo OPTIONS (table 'Events', page_size '20');
+CREATE FOREIGN TABLE events_par (device text, ts bigint, kind text)
+  SERVER dynamo OPTIONS (table 'Events', page_size '20', segments '3');
+SELECT proxy_reset();
+CREATE TEMP TABLE events_one_by_one AS
+  SELECT * FROM events_seq WHERE device IN ('d01', 'd02', 'd03', 'd04', 'd05') AND ts > 100;
+SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('Query');
+SELECT proxy_reset();
+CREATE TEMP TABLE events_side_by_side AS
+  SELECT * FROM events_par WHERE device IN ('d01', 'd02', 'd03', 'd04', 'd05') AND ts > 100;
+SELECT requests, items, proxy_peak() > 1 AS several_at_once FROM proxy_requests('Query');
+SELECT count(*),
+       (SELECT count(*) FROM ((TABLE events_one_by_one EXCEPT ALL TABLE events_side_by_side)
+                              UNION ALL
+                              (TABLE events_side_by_side EXCEPT ALL TABLE events_one_by_one)) d) AS differ
+  FROM events_side_by_side;
+EXPLAIN (COSTS OFF) SELECT * FROM events_par WHERE device IN ('d01', 'd02') AND ts > 100;
+-- one partition stays one stream, and keeps the sort key's order
+EXPLAIN (COSTS OFF) SELECT * FROM events_par WHERE device = 'd01';
+EXPLAIN (COSTS OFF) SELECT * FROM events_par WHERE device = 'd01' ORDER BY ts DESC LIMIT 3;
+SELECT ts FROM events_par WHERE device = 'd01' ORDER BY ts DESC LIMIT 3;
+-- a LIMIT sent to DynamoDB: partitions one after another, as many items as asked
+SELECT proxy_reset();
+SELECT count(kind) FROM (SELECT kind FROM events_par WHERE device IN ('d01', 'd02', 'd03') LIMIT 25) s;
+SELECT * FROM proxy_requests('Query');
 -- the inner side of a nested loop: each rescan reads all segments again
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;

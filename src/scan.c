@@ -40,6 +40,7 @@
 typedef struct DynStream
 {
 	int			segment;		/* Scan segment, or -1 */
+	int			partition;		/* Query: the partition it reads */
 	DynAsync   *async;			/* its request handle, once needed */
 	bool		inflight;		/* a request is on its way */
 	bool		started;		/* a page has come */
@@ -69,7 +70,8 @@ typedef struct DynScanState
 
 	MemoryContext exec_cxt;		/* values and keys of one execution */
 	MemoryContext handle_cxt;	/* the streams' request handles */
-	int			nstreams;
+	int			max_streams;	/* streams there are */
+	int			nstreams;		/* streams this execution uses */
 	DynStream  *streams;
 
 	/* one execution */
@@ -78,7 +80,7 @@ typedef struct DynScanState
 	int			current;		/* the stream whose page is read, or -1 */
 	int			count_left;		/* Select=COUNT: rows still to return */
 	List	   *partitions;		/* Query: partition-key values (DynValue) */
-	int			partition;
+	int			partition;		/* the next partition to read */
 	List	   *keys;			/* GetItem, BatchGetItem: DynKey */
 	int			next_key;
 	int			unprocessed_tries;
@@ -292,19 +294,23 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 										  ALLOCSET_SMALL_SIZES);
 
 	/*
-	 * Scan segments side by side, unless tokens must name one position, or
-	 * a LIMIT is pushed: every segment would ask for all of it at once.
+	 * Scan segments, or the partitions of a Query of several, side by side;
+	 * not where tokens must name one position, nor when a LIMIT is pushed:
+	 * every stream would ask for all of it at once.
 	 */
-	s->nstreams = (s->plan->op == DYN_OP_SCAN && s->opts->segments > 1 &&
-				   !s->want_tokens && s->plan->start_token_idx < 0 &&
-				   s->plan->bound <= 0) ?
+	s->max_streams = (s->plan->op == DYN_OP_SCAN ||
+					  (s->plan->op == DYN_OP_QUERY &&
+					   ((DynCond *) linitial(s->plan->key_conds))->op != DYN_EQ)) &&
+		s->opts->segments > 1 && !s->want_tokens &&
+		s->plan->start_token_idx < 0 && s->plan->bound <= 0 ?
 		s->opts->segments : 1;
-	s->streams = palloc0(sizeof(DynStream) * s->nstreams);
-	for (i = 0; i < s->nstreams; i++)
+	s->nstreams = s->max_streams;
+	s->streams = palloc0(sizeof(DynStream) * s->max_streams);
+	for (i = 0; i < s->max_streams; i++)
 	{
 		DynStream  *st = &s->streams[i];
 
-		st->segment = s->nstreams > 1 ? i : -1;
+		st->segment = s->max_streams > 1 && s->plan->op == DYN_OP_SCAN ? i : -1;
 		st->cxt[0] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
 										   ALLOCSET_DEFAULT_SIZES);
 		st->cxt[1] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
@@ -406,7 +412,10 @@ dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 	hash = linitial(s->plan->key_conds);
 	hash_values = dyn_cond_values(hash, s->params, &ok);
 	if (s->plan->op == DYN_OP_QUERY)
+	{
 		s->partitions = hash_values;
+		s->nstreams = Max(Min(s->max_streams, list_length(hash_values)), 1);
+	}
 	else
 	{
 		if (list_length(s->plan->key_conds) > 1)
@@ -524,13 +533,16 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 		case DYN_OP_QUERY:
 			if (st->started && st->page.last_key)
 				start_key = st->page.last_key;
-			else if (st->started)
-				s->partition++;
 			else
-				start_key = s->start_key;
-			if (s->partition >= list_length(s->partitions))
+			{
+				/* the next partition no stream has taken */
+				if (!st->started)
+					start_key = s->start_key;
+				st->partition = s->partition++;
+			}
+			if (st->partition >= list_length(s->partitions))
 				return NULL;
-			if (!dyn_render_conditions(s, s->partition, &req))
+			if (!dyn_render_conditions(s, st->partition, &req))
 				return NULL;
 			req.limit = dyn_request_limit(s, &enough);
 			if (enough)
@@ -916,7 +928,7 @@ dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot)
 static void
 dyn_reset_streams(DynScanState *s)
 {
-	for (int i = 0; i < s->nstreams; i++)
+	for (int i = 0; i < s->max_streams; i++)
 	{
 		DynStream  *st = &s->streams[i];
 
@@ -1029,8 +1041,10 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (s->opts->page_size > 0 &&
 		(plan->op == DYN_OP_SCAN || plan->op == DYN_OP_QUERY))
 		ExplainPropertyInteger("DynamoDB Page Size", NULL, s->opts->page_size, es);
-	if (s->nstreams > 1)
-		ExplainPropertyInteger("DynamoDB Segments", NULL, s->nstreams, es);
+	if (s->max_streams > 1 && plan->op == DYN_OP_SCAN)
+		ExplainPropertyInteger("DynamoDB Segments", NULL, s->max_streams, es);
+	else if (s->max_streams > 1)
+		ExplainPropertyInteger("DynamoDB Partitions Side By Side", NULL, s->max_streams, es);
 	if (plan->bound > 0)
 		ExplainPropertyInteger("DynamoDB Limit", NULL, plan->bound, es);
 	if (es->verbose && s->first_request == NULL && !es->analyze &&

@@ -27,8 +27,10 @@
 //   GET  /__stats?format=tsv  "target\trequests\titems\tbytes\tprojected"
 //                             lines, sorted
 //   POST /__reset (or GET)    zero all counters
-//   (/__stats and /__reset answer once every request taken in has been
-//   counted, also those whose client has gone)
+//   GET  /__peak              the most DynamoDB requests that were in the
+//                             proxy at once since the last reset
+//   (/__stats, /__peak and /__reset answer once every request taken in has
+//   been counted, also those whose client has gone)
 //   POST /__fail?count=N&status=S&type=T
 //                             the next N signed DynamoDB requests get HTTP S
 //                             with error type T instead of an answer (type
@@ -484,6 +486,8 @@ function injectFailure(res) {
 // requests taken in and not yet counted: a client that gave up on one (a
 // query that stopped with a page on its way) does not stop it here
 let pending = 0;
+// the most requests pending at once since the last reset (GET /__peak)
+let peak = 0;
 
 // run fn once no request is pending (or after 10 s), so that the counters
 // it reads or clears hold every request sent before it was asked
@@ -497,7 +501,8 @@ function whenIdle(fn) {
 }
 
 function handleAdmin(req, res) {
-  if (req.url.startsWith('/__stats') || req.url.startsWith('/__reset')) {
+  if (req.url.startsWith('/__stats') || req.url.startsWith('/__reset') ||
+      req.url.startsWith('/__peak')) {
     whenIdle(() => handleAdminNow(req, res));
     return;
   }
@@ -534,6 +539,11 @@ function handleAdminNow(req, res) {
     res.end(JSON.stringify({ fail: n, status, type }));
     return;
   }
+  if (url.pathname === '/__peak' && req.method === 'GET') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end(`${peak}\n`);
+    return;
+  }
   if (url.pathname === '/__chunk' && req.method === 'POST') {
     const n = Number(url.searchParams.get('count') || 1);
     const size = Number(url.searchParams.get('size') || 1);
@@ -552,6 +562,7 @@ function handleAdminNow(req, res) {
     counters.clear();
     injected.count = 0;
     chunking.count = 0;
+    peak = 0;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"reset":true}');
     return;
@@ -727,6 +738,7 @@ function createProxy(options) {
         return;
       }
       pending += 1;
+      peak = Math.max(peak, pending);
       handle(req, res, Buffer.concat(chunks, size)).catch((err) => {
         log(`${new Date().toISOString()} internal error: ${err.stack || err}`);
         if (!res.headersSent) sendJson(res, 500, { __type: 'com.amazon.coral.service#InternalFailure', message: String(err) });
