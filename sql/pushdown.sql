@@ -240,6 +240,31 @@ EXECUTE flt(4.5);
 EXECUTE flt(NULL);
 EXECUTE flt('NaN');
 EXPLAIN (COSTS OFF) EXECUTE flt(1);
+-- a NULL value matches no item (the operators are strict): nothing is sent
+SELECT proxy_reset();
+EXECUTE flt(NULL);
+SELECT * FROM proxy_requests('Scan');
+-- NaN cannot be sent: its condition stays local, the others still travel
+PREPARE flt2(text, numeric) AS SELECT count(ts) FROM events WHERE kind = $1 AND amount > $2;
+SELECT proxy_reset();
+EXECUTE flt2('boot', 'NaN');
+SELECT * FROM proxy_requests('Scan');
+-- in an OR, the branch with a NULL value drops out
+PREPARE flt3(text, text) AS SELECT count(ts) FROM events WHERE kind = $1 OR kind = $2;
+SELECT proxy_reset();
+EXECUTE flt3('boot', NULL);
+SELECT * FROM proxy_requests('Scan');
+EXECUTE flt3(NULL, NULL);
+SELECT * FROM proxy_requests('Scan');
+-- the NULLs of an IN list match nothing; a list of NULLs only, no item
+SELECT proxy_reset();
+SELECT count(ts) FROM events WHERE kind IN ('boot', NULL);
+SELECT * FROM proxy_requests('Scan');
+SELECT count(ts) FROM events WHERE kind = ANY (ARRAY[NULL, NULL]::text[]);
+SELECT * FROM proxy_requests('Scan');
+-- the same rows with pushdown off
+SELECT same_rows('SELECT ts, device FROM %s WHERE kind IN (''boot'', NULL) OR amount > ''NaN''');
+SELECT same_rows('SELECT ts, device FROM %s WHERE kind = ANY (ARRAY[NULL]::text[]) OR amount > 7');
 
 -- ===================================================================
 -- joins on the whole key: outer rows in batches of 100, one BatchGetItem

@@ -529,9 +529,9 @@ dyn_datum_value(Datum value, Oid type, char dyntype)
 
 /*
  * The DynamoDB values of a condition in this execution: one, or for IN
- * every distinct non-NULL element.  *representable is false where some
- * value cannot be sent (NULL, NaN, infinity); what is returned is then only
- * the values that can.
+ * every distinct non-NULL element (a NULL element matches nothing).
+ * *representable is false where some value cannot be sent (a NULL value,
+ * NaN, infinity); what is returned is then only the values that can.
  */
 List *
 dyn_cond_values(const DynCond *cond, const DynParamValue *params, bool *representable)
@@ -569,7 +569,9 @@ dyn_cond_values(const DynCond *cond, const DynParamValue *params, bool *represen
 			bool		dup = false;
 			ListCell   *lc;
 
-			if (nulls[i] || (v = dyn_datum_value(elems[i], elemtype, cond->dyntype)) == NULL)
+			if (nulls[i])
+				continue;		/* matches nothing: x = NULL is never true */
+			if ((v = dyn_datum_value(elems[i], elemtype, cond->dyntype)) == NULL)
 			{
 				*representable = false;
 				continue;
@@ -783,36 +785,53 @@ dyn_render_key_condition(List *key_conds, DynValue *hash_value,
 	return buf.data;
 }
 
+/* What became of one condition of a filter. */
+typedef enum DynLeafResult
+{
+	DYN_LEAF_WRITTEN,
+	DYN_LEAF_NEVER,				/* no item matches it in this execution */
+	DYN_LEAF_UNSENT				/* its value cannot be sent */
+} DynLeafResult;
+
 /*
  * One condition of a filter, keeping items whose attribute is of another
- * type: PostgreSQL decides those itself.
+ * type: PostgreSQL decides those itself.  A NULL value, or an IN list of
+ * NULLs only, matches no item (the operators are strict); NaN, infinity or
+ * more than 100 values for IN cannot be sent.
  */
-static bool
+static DynLeafResult
 dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *params,
 					   DynRequest *req, int *counter)
 {
-	char	   *name = dyn_placeholder_for_name(req, 'f', cond->attname);
+	char	   *name;
 	List	   *values;
 	bool		ok;
 
 	switch (cond->op)
 	{
 		case DYN_ISNULL:
+			name = dyn_placeholder_for_name(req, 'f', cond->attname);
 			appendStringInfo(buf, "(attribute_not_exists(%s) OR attribute_type(%s, %s))",
 							 name, name, dyn_type_value(req, "NULL"));
-			return true;
+			return DYN_LEAF_WRITTEN;
 		case DYN_NOTNULL:
+			name = dyn_placeholder_for_name(req, 'f', cond->attname);
 			appendStringInfo(buf, "(attribute_exists(%s) AND NOT attribute_type(%s, %s))",
 							 name, name, dyn_type_value(req, "NULL"));
-			return true;
+			return DYN_LEAF_WRITTEN;
 		default:
 			break;
 	}
 
 	values = dyn_cond_values(cond, params, &ok);
-	if (!ok || values == NIL || list_length(values) > 100)
-		return false;
+	if (!ok && params[cond->valueidx].isnull)
+		return DYN_LEAF_NEVER;
+	if (!ok || list_length(values) > 100)
+		return DYN_LEAF_UNSENT;
+	if (values == NIL)
+		return DYN_LEAF_NEVER;	/* IN of nothing, or of NULLs */
 
+	name = dyn_placeholder_for_name(req, 'f', cond->attname);
 	appendStringInfoChar(buf, '(');
 	if (cond->op == DYN_IN)
 	{
@@ -832,7 +851,7 @@ dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *param
 						 dyn_new_value(req, 'f', counter, linitial(values)));
 	appendStringInfo(buf, " OR NOT attribute_type(%s, %s))", name,
 					 dyn_type_value(req, dyn_type_name(cond->dyntype)));
-	return true;
+	return DYN_LEAF_WRITTEN;
 }
 
 /* How one condition of an AND of ORs is written; false: it cannot be. */
@@ -869,44 +888,81 @@ dyn_append_and_of_ors(StringInfo buf, List *groups, DynLeafWriter write, void *a
 	return true;
 }
 
-typedef struct DynFilterWriter
-{
-	const DynParamValue *params;
-	DynRequest *req;
-	int			counter;
-} DynFilterWriter;
-
-static bool
-dyn_write_filter_leaf(StringInfo buf, DynCond *cond, void *arg)
-{
-	DynFilterWriter *w = arg;
-
-	return dyn_render_filter_leaf(buf, cond, w->params, w->req, &w->counter);
-}
-
 /*
  * The FilterExpression for this execution, or NULL.  Every filter is also
- * checked locally, so where a value cannot be sent the filter is left out
- * rather than made wrong.
+ * checked locally, so DynamoDB need only drop items PostgreSQL would: a
+ * condition that matches nothing this time leaves its OR group; a group
+ * with a condition that cannot be sent is left out whole.  *empty is set
+ * when a group has nothing left, so that no item can match.
  */
 char *
-dyn_render_filter(List *filters, const DynParamValue *params, DynRequest *req)
+dyn_render_filter(List *filters, const DynParamValue *params, DynRequest *req,
+				  bool *empty)
 {
 	StringInfoData buf;
-	List	   *saved_names = list_copy(req->names);
-	List	   *saved_values = list_copy(req->values);
-	DynFilterWriter w = {params, req, 0};
+	StringInfoData group_buf;
+	int			counter = 0;
+	ListCell   *lc;
 
+	*empty = false;
 	if (filters == NIL)
 		return NULL;
 	initStringInfo(&buf);
-	if (!dyn_append_and_of_ors(&buf, filters, dyn_write_filter_leaf, &w))
+	initStringInfo(&group_buf);
+	foreach(lc, filters)
 	{
-		req->names = saved_names;
-		req->values = saved_values;
-		return NULL;
+		List	   *group = lfirst(lc);
+		int			nnames = list_length(req->names);
+		int			nvalues = list_length(req->values);
+		int			saved_counter = counter;
+		int			written = 0;
+		bool		unsent = false;
+		ListCell   *lc2;
+
+		resetStringInfo(&group_buf);
+		foreach(lc2, group)
+		{
+			int			len = group_buf.len;
+			DynLeafResult r;
+
+			if (written > 0)
+				appendStringInfoString(&group_buf, " OR ");
+			r = dyn_render_filter_leaf(&group_buf, lfirst(lc2), params, req, &counter);
+			if (r == DYN_LEAF_WRITTEN)
+				written++;
+			else
+			{
+				group_buf.len = len;
+				group_buf.data[len] = '\0';
+				if (r == DYN_LEAF_UNSENT)
+				{
+					unsent = true;
+					break;
+				}
+			}
+		}
+		if (unsent)
+		{
+			/* left out: what it added to the request goes too */
+			req->names = list_truncate(req->names, nnames);
+			req->values = list_truncate(req->values, nvalues);
+			counter = saved_counter;
+			continue;
+		}
+		if (written == 0)
+		{
+			*empty = true;
+			return NULL;
+		}
+		if (buf.len > 0)
+			appendStringInfoString(&buf, " AND ");
+		if (written > 1)
+			appendStringInfo(&buf, "(%s)", group_buf.data);
+		else
+			appendStringInfoString(&buf, group_buf.data);
 	}
-	return buf.data;
+	pfree(group_buf.data);
+	return buf.len > 0 ? buf.data : NULL;
 }
 
 /* ---------------------------------------------------------------------

@@ -487,7 +487,7 @@ extern char *dyn_render_key_condition(List *key_conds, DynValue *hash_value,
 									  const DynParamValue *params, DynRequest *req,
 									  bool *empty);
 extern char *dyn_render_filter(List *filters, const DynParamValue *params,
-							   DynRequest *req);
+							   DynRequest *req, bool *empty);
 extern char *dyn_display_conditions(List *conds, List *filters, char **value_text);
 extern void dyn_add_projection_names(DynRequest *req, List *attributes);
 

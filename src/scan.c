@@ -491,8 +491,8 @@ dyn_render_conditions(DynScanState *s, int partition, DynRequest *req)
 		if (empty)
 			return false;
 	}
-	req->filter = dyn_render_filter(s->plan->filters, s->params, req);
-	return true;
+	req->filter = dyn_render_filter(s->plan->filters, s->params, req, &empty);
+	return !empty;
 }
 
 /*
