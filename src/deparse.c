@@ -854,40 +854,6 @@ dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *param
 	return DYN_LEAF_WRITTEN;
 }
 
-/* How one condition of an AND of ORs is written; false: it cannot be. */
-typedef bool (*DynLeafWriter) (StringInfo buf, DynCond *cond, void *arg);
-
-/*
- * Write an AND of OR groups, each condition by the writer; false if any
- * condition cannot be written.
- */
-static bool
-dyn_append_and_of_ors(StringInfo buf, List *groups, DynLeafWriter write, void *arg)
-{
-	ListCell   *lc;
-
-	foreach(lc, groups)
-	{
-		List	   *group = lfirst(lc);
-		ListCell   *lc2;
-
-		if (buf->len > 0)
-			appendStringInfoString(buf, " AND ");
-		if (list_length(group) > 1)
-			appendStringInfoChar(buf, '(');
-		foreach(lc2, group)
-		{
-			if (foreach_current_index(lc2) > 0)
-				appendStringInfoString(buf, " OR ");
-			if (!write(buf, lfirst(lc2), arg))
-				return false;
-		}
-		if (list_length(group) > 1)
-			appendStringInfoChar(buf, ')');
-	}
-	return true;
-}
-
 /*
  * The FilterExpression for this execution, or NULL.  Every filter is also
  * checked locally, so DynamoDB need only drop items PostgreSQL would: a
@@ -995,13 +961,6 @@ dyn_display_cond(StringInfo buf, DynCond *cond, char **value_text)
 	}
 }
 
-static bool
-dyn_write_display_leaf(StringInfo buf, DynCond *cond, void *arg)
-{
-	dyn_display_cond(buf, cond, (char **) arg);
-	return true;
-}
-
 /*
  * Conditions in the clear, for EXPLAIN: key conditions (conds) or filters
  * (AND of OR groups), values as their expressions.
@@ -1019,7 +978,24 @@ dyn_display_conditions(List *conds, List *filters, char **value_text)
 			appendStringInfoString(&buf, " AND ");
 		dyn_display_cond(&buf, lfirst(lc), value_text);
 	}
-	(void) dyn_append_and_of_ors(&buf, filters, dyn_write_display_leaf, value_text);
+	foreach(lc, filters)
+	{
+		List	   *group = lfirst(lc);
+		ListCell   *lc2;
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, " AND ");
+		if (list_length(group) > 1)
+			appendStringInfoChar(&buf, '(');
+		foreach(lc2, group)
+		{
+			if (foreach_current_index(lc2) > 0)
+				appendStringInfoString(&buf, " OR ");
+			dyn_display_cond(&buf, lfirst(lc2), value_text);
+		}
+		if (list_length(group) > 1)
+			appendStringInfoChar(&buf, ')');
+	}
 	return buf.data;
 }
 
