@@ -701,11 +701,12 @@ dyn_stream_request(DynScanState *s, DynStream *st)
 	MemoryContextSwitchTo(oldcxt);
 
 	if (st->async == NULL)
+	{
 		st->async = dyn_async_create(s->conn, s->handle_cxt);
+		if (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY)
+			dyn_async_watch(st->async, dyn_stream_watch, st);
+	}
 	dyn_item_index_reset(&st->index, next);
-	dyn_async_watch(st->async,
-					s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY ?
-					dyn_stream_watch : NULL, st);
 	dyn_async_start(st->async, s->opts, operation, body, strlen(body), &st->body);
 	st->inflight = true;
 }
