@@ -638,20 +638,19 @@ function createProxy(options) {
       res.writeHead(upRes.statusCode, upRes.statusMessage, out);
       const wantItems = ITEM_OPERATIONS.has(operation) && upRes.statusCode === 200 &&
         !upRes.headers['content-encoding'];
-      const chunks = wantItems ? [] : null;
+      // the body is kept to count its items, or to send it on in pieces
+      const chunks = wantItems || piece > 0 ? [] : null;
       let bytes = 0;
-      const held = piece > 0 ? [] : null;
       upRes.on('data', (chunk) => {
         bytes += chunk.length;
         if (chunks) chunks.push(chunk);
-        if (held) held.push(chunk);
-        else res.write(chunk);
+        if (piece === 0) res.write(chunk);
       });
       upRes.on('end', () => {
-        if (held) sendInPieces(res, Buffer.concat(held), piece);
+        if (piece > 0) sendInPieces(res, Buffer.concat(chunks, bytes), piece);
         else res.end();
         let items = 0;
-        if (chunks) {
+        if (wantItems) {
           try {
             items = countItems(operation, JSON.parse(Buffer.concat(chunks, bytes).toString('utf8')));
           } catch {
