@@ -308,6 +308,17 @@ own_answer(Conn *c, int status, const char *type, const char *message)
 	c->head = c->ownhead;
 }
 
+/* A recorded page as the answer. */
+static void
+answer_recorded(Conn *c, const Page *p)
+{
+	c->head = p->head;
+	c->headlen = p->headlen;
+	c->body = p->body;
+	c->bodylen = p->len;
+	answered++;
+}
+
 /*
  * Choose the answer to the request in c->in[0..hdrlen+bodylen); op is the
  * operation its X-Amz-Target names ("" if none).
@@ -343,11 +354,7 @@ answer(Conn *c, const char *req, size_t hdrlen, const char *body, size_t bodylen
 			own_answer(c, 400, "UnknownOperationException", "replay: operation not recorded");
 			return;
 		}
-		c->head = p->head;
-		c->headlen = p->headlen;
-		c->body = p->body;
-		c->bodylen = p->len;
-		answered++;
+		answer_recorded(c, p);
 		return;
 	}
 	v = sj_find_value(body, bodylen, "Select");
@@ -378,11 +385,7 @@ answer(Conn *c, const char *req, size_t hdrlen, const char *body, size_t bodylen
 		own_answer(c, 400, "ValidationException", "replay: no recorded page for this request");
 		return;
 	}
-	c->head = p->head;
-	c->headlen = p->headlen;
-	c->body = p->body;
-	c->bodylen = p->len;
-	answered++;
+	answer_recorded(c, p);
 }
 
 /* Write what can be written; 1 when the answer is out, 0 to wait, -1 on error. */

@@ -276,12 +276,18 @@ CREATE FUNCTION bench_proc() RETURNS text LANGUAGE sql AS \$f\$
                 substring(ss from 'VmHWM:\s*(\d+)'))
   FROM (SELECT pg_read_file('/proc/self/stat') AS st, pg_read_file('/proc/self/status') AS ss) p
 \$f\$;
-CREATE SERVER live FOREIGN DATA WRAPPER dynomite_fdw
-  OPTIONS (region 'us-east-1', endpoint '$DYNALITE');
-CREATE USER MAPPING FOR CURRENT_USER SERVER live
-  OPTIONS (access_key_id 'AKIDBENCHFDW', secret_access_key 'bench-fdw-secret');
-CREATE FOREIGN TABLE live_items ($columns) SERVER live OPTIONS (table '$TABLE'$page_opt);
 SQL
+# fdw_server NAME ENDPOINT: a server, its user mapping and NAME_items
+fdw_server() {
+	psql_q <<SQL
+CREATE SERVER $1 FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint '$2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER $1
+  OPTIONS (access_key_id 'AKIDBENCHFDW', secret_access_key 'bench-fdw-secret');
+CREATE FOREIGN TABLE $1_items ($columns) SERVER $1 OPTIONS (table '$TABLE'$page_opt);
+SQL
+}
+fdw_server live "$DYNALITE"
 # segments (parallel Scan): a build without the option makes the *_seg4 contenders n/a
 SEG4=0
 if psql_q -c "CREATE FOREIGN TABLE live_items_seg4 ($columns) SERVER live OPTIONS (table '$TABLE', segments '4'$page_opt)" \
@@ -321,13 +327,7 @@ if ((REPLAY)); then
 	[[ -s "$work/replay.port" ]] || die "the replay server did not start: $(cat "$work/replay.log")"
 	REPLAY_URL="http://127.0.0.1:$(cat "$work/replay.port")"
 	wait_http replay "$replay_pid" "$REPLAY_URL/"
-	psql_q <<SQL
-CREATE SERVER replay FOREIGN DATA WRAPPER dynomite_fdw
-  OPTIONS (region 'us-east-1', endpoint '$REPLAY_URL');
-CREATE USER MAPPING FOR CURRENT_USER SERVER replay
-  OPTIONS (access_key_id 'AKIDBENCHFDW', secret_access_key 'bench-fdw-secret');
-CREATE FOREIGN TABLE replay_items ($columns) SERVER replay OPTIONS (table '$TABLE'$page_opt);
-SQL
+	fdw_server replay "$REPLAY_URL"
 	if ((SEG4)); then
 		psql_q -c "CREATE FOREIGN TABLE replay_items_seg4 ($columns) SERVER replay OPTIONS (table '$TABLE', segments '4'$page_opt)"
 	fi
