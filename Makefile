@@ -54,7 +54,7 @@ test:
 	PG="$(PG)" SERVER="$(SERVER)" bash test/run.sh
 
 demo:
-	bash test/demo.sh
+	KEEP="$(KEEP)" bash test/demo.sh
 
 .PHONY: bench
 bench:

@@ -2,7 +2,8 @@
 # make demo: installs what is missing, builds and installs dynomite_fdw,
 # starts dynalite and a PostgreSQL 15 cluster on 127.0.0.1, loads the Posts
 # table with the AWS SDK, and runs test/demo.sql in psql.
-# DYNOMITE_DEMO_KEEP=1 leaves both servers running and says how to connect.
+# DYNOMITE_DEMO_KEEP=1 (make demo KEEP=1) leaves both servers running and
+# says how to connect and how to stop them.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,8 @@ stop() {
 	runuser -u postgres -- "$bindir/pg_ctl" -D "$work/pgdata" -m fast stop >/dev/null 2>&1 || true
 	bash test/stack.sh stop "$work/stack" >/dev/null 2>&1 || true
 }
-[[ -n "${DYNOMITE_DEMO_KEEP:-}" ]] || trap stop EXIT
+keep=${DYNOMITE_DEMO_KEEP:-${KEEP:-}}
+[[ -n "$keep" ]] || trap stop EXIT
 
 bash test/stack.sh start "$work/stack"
 # shellcheck disable=SC1091
@@ -39,8 +41,18 @@ runuser -u postgres -- env DYNAMO_ENDPOINT="$DYNAMO_ENDPOINT" \
 	DYNAMO_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" DYNAMO_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
 	"$bindir/psql" -X -h "$work/socket" -p "$port" -d postgres -v ON_ERROR_STOP=1 -e -f "$work/demo.sql"
 
-if [[ -n "${DYNOMITE_DEMO_KEEP:-}" ]]; then
+if [[ -n "$keep" ]]; then
+	# a script that stops both, usable from any directory
+	cat >"$work/stop.sh" <<EOF
+#!/usr/bin/env bash
+runuser -u postgres -- "$bindir/pg_ctl" -D "$work/pgdata" -m fast stop
+bash "$repo/test/stack.sh" stop "$work/stack"
+rm -rf "$work"
+EOF
+	chmod 755 "$work/stop.sh"
 	echo
-	echo "still running: psql -h $work/socket -p $port -U postgres postgres"
-	echo "stop with: runuser -u postgres -- $bindir/pg_ctl -D $work/pgdata stop; bash test/stack.sh stop $work/stack"
+	echo "still running; connect with:"
+	echo "  runuser -u postgres -- psql -h $work/socket -p $port postgres"
+	echo "stop both with:"
+	echo "  bash $work/stop.sh"
 fi
