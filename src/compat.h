@@ -1,6 +1,10 @@
 /*-------------------------------------------------------------------------
  * compat.h
  *		PG_VERSION_NUM shims, and nothing else.
+ *
+ * The .c files call these and never test the version themselves.  A shim
+ * whose expansion needs a header only some versions have includes it here;
+ * the others use what the file calling them includes.
  *-------------------------------------------------------------------------
  */
 #ifndef DYNOMITE_COMPAT_H
@@ -8,6 +12,40 @@
 
 #if PG_VERSION_NUM < 150000
 #error "dynomite_fdw requires PostgreSQL 15 or later"
+#endif
+
+/* 16 moved checkAsUser from RangeTblEntry to RTEPermissionInfo */
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+#endif
+
+/* 18 moved ExplainState and the ExplainProperty functions out of explain.h */
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
+
+/*
+ * A function that does not return.  18 has pg_noreturn, written before the
+ * declaration, in place of pg_attribute_noreturn() after it; before 18 the
+ * latter is GCC's attribute (or nothing), which may stand in front as well.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * The user whose mapping planning uses for a base relation.  From 16 on
+ * the planner keeps checkAsUser for FDWs in RelOptInfo.userid (child rels
+ * take their parent's); before, it is on the range-table entry.
+ */
+#if PG_VERSION_NUM >= 160000
+#define DYN_REL_USERID(root, rel) \
+	(OidIsValid((rel)->userid) ? (rel)->userid : GetUserId())
+#else
+#define DYN_REL_USERID(root, rel) \
+	(OidIsValid(planner_rt_fetch((rel)->relid, (root))->checkAsUser) ? \
+	 planner_rt_fetch((rel)->relid, (root))->checkAsUser : GetUserId())
 #endif
 
 /* The user whose mapping a scan of this range-table entry uses. */
@@ -18,6 +56,89 @@
 #define DYN_SCAN_USERID(estate, fsplan) \
 	(exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser != InvalidOid ? \
 	 exec_rt_fetch((fsplan)->scan.scanrelid, (estate))->checkAsUser : GetUserId())
+#endif
+
+/*
+ * checkAsUser of a range-table entry at execution, for plans that have no
+ * field of their own for it (a custom scan); InvalidOid: the current user.
+ * From 16 on only entries with an RTEPermissionInfo have one.
+ */
+#if PG_VERSION_NUM >= 160000
+#define DYN_RTE_CHECKASUSER(estate, rti) \
+	(exec_rt_fetch((rti), (estate))->perminfoindex != 0 ? \
+	 getRTEPermissionInfo((estate)->es_rteperminfos, \
+						  exec_rt_fetch((rti), (estate)))->checkAsUser : \
+	 InvalidOid)
+#else
+#define DYN_RTE_CHECKASUSER(estate, rti) \
+	(exec_rt_fetch((rti), (estate))->checkAsUser)
+#endif
+
+/*
+ * create_foreignscan_path() as 15 and 16 call it.  17 added the clauses a
+ * path enforces (fdw_restrictinfo: a join's only, NIL for a base rel), and
+ * 18 the disabled nodes below it (none: no enable_* setting disables a
+ * foreign scan).
+ */
+#if PG_VERSION_NUM >= 180000
+#define DYN_CREATE_FOREIGNSCAN_PATH(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, outerpath, fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), 0, (startup), (total), \
+							(pathkeys), (required_outer), (outerpath), NIL, (fdw_private))
+#elif PG_VERSION_NUM >= 170000
+#define DYN_CREATE_FOREIGNSCAN_PATH(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, outerpath, fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), (startup), (total), \
+							(pathkeys), (required_outer), (outerpath), NIL, (fdw_private))
+#else
+#define DYN_CREATE_FOREIGNSCAN_PATH(root, rel, target, rows, startup, total, \
+									pathkeys, required_outer, outerpath, fdw_private) \
+	create_foreignscan_path((root), (rel), (target), (rows), (startup), (total), \
+							(pathkeys), (required_outer), (outerpath), (fdw_private))
+#endif
+
+/*
+ * A path built by hand over a subpath inherits the subpath's disabled
+ * nodes.  From 18 on a path counts them instead of carrying disable_cost,
+ * which before 18 comes along in the subpath's cost.
+ */
+#if PG_VERSION_NUM >= 180000
+#define DYN_INHERIT_DISABLED_NODES(path, subpath) \
+	((path)->disabled_nodes = (subpath)->disabled_nodes)
+#else
+#define DYN_INHERIT_DISABLED_NODES(path, subpath) ((void) 0)
+#endif
+
+/* Whether a pathkey sorts ascending; 18 gives a CompareType, not a strategy */
+#if PG_VERSION_NUM >= 180000
+#define DYN_PATHKEY_ASCENDING(pathkey) ((pathkey)->pk_cmptype == COMPARE_LT)
+#else
+#define DYN_PATHKEY_ASCENDING(pathkey) \
+	((pathkey)->pk_strategy == BTLessStrategyNumber)
+#endif
+
+/*
+ * Whether a collation orders text by bytes.  18 dropped lc_collate_is_c();
+ * the collation's locale says it, and InvalidOid has no locale.
+ */
+#if PG_VERSION_NUM >= 180000
+#define DYN_COLLATE_IS_C(collid) \
+	(OidIsValid(collid) && pg_newlocale_from_collation(collid)->collate_is_c)
+#else
+#define DYN_COLLATE_IS_C(collid) lc_collate_is_c(collid)
+#endif
+
+/* base64 of binary data; 18 types the binary side uint8, not char */
+#if PG_VERSION_NUM >= 180000
+#define DYN_B64_ENCODE(src, len, dst, dstlen) \
+	pg_b64_encode((const uint8 *) (src), (len), (dst), (dstlen))
+#define DYN_B64_DECODE(src, len, dst, dstlen) \
+	pg_b64_decode((src), (len), (uint8 *) (dst), (dstlen))
+#else
+#define DYN_B64_ENCODE(src, len, dst, dstlen) \
+	pg_b64_encode((const char *) (src), (len), (dst), (dstlen))
+#define DYN_B64_DECODE(src, len, dst, dstlen) \
+	pg_b64_decode((src), (len), (char *) (dst), (dstlen))
 #endif
 
 #endif							/* DYNOMITE_COMPAT_H */

@@ -201,7 +201,7 @@ dyn_decode_binary(const char *b64)
 	int			len = (int) strlen(b64);
 	int			maxlen = pg_b64_dec_len(len);
 	bytea	   *result = palloc(VARHDRSZ + maxlen);
-	int			n = pg_b64_decode(b64, len, VARDATA(result), maxlen);
+	int			n = DYN_B64_DECODE(b64, len, VARDATA(result), maxlen);
 
 	if (n < 0)
 		ereport(ERROR,

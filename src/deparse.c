@@ -204,7 +204,7 @@ dyn_new_cond(DynCondOp op, Var *var, char *attname, char dyntype, Expr *value)
 static bool
 dyn_bytewise_collation(Oid collid)
 {
-	return !OidIsValid(collid) || lc_collate_is_c(collid);
+	return !OidIsValid(collid) || DYN_COLLATE_IS_C(collid);
 }
 
 static bool
@@ -507,7 +507,7 @@ dyn_datum_value(Datum value, Oid type, char dyntype)
 				int			enclen = pg_b64_enc_len(len);
 
 				result->text = palloc(enclen + 1);
-				enclen = pg_b64_encode(VARDATA_ANY(b), len, result->text, enclen);
+				enclen = DYN_B64_ENCODE(VARDATA_ANY(b), len, result->text, enclen);
 				if (enclen < 0)
 					elog(ERROR, "could not encode a binary value");
 				result->text[enclen] = '\0';

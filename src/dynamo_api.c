@@ -18,7 +18,7 @@
 
 #include "dynomite_fdw.h"
 
-static void dyn_bad_response(const char *what) pg_attribute_noreturn();
+pg_noreturn static void dyn_bad_response(const char *what);
 
 /* ---------------------------------------------------------------------
  * Errors

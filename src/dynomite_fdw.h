@@ -118,8 +118,8 @@ typedef struct DynError
 
 extern void dyn_parse_error(const char *body, size_t len, DynError *err);
 extern bool dyn_error_is_retryable(long status, const DynError *err);
-extern void dyn_report_error(const char *operation, const DynOptions *opts,
-							 long status, const DynError *err) pg_attribute_noreturn();
+pg_noreturn extern void dyn_report_error(const char *operation, const DynOptions *opts,
+										 long status, const DynError *err);
 
 /* The read operations. */
 typedef enum DynOperation

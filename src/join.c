@@ -217,6 +217,8 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		batches * ri->opts->fdw_startup_cost +
 		outer_rows * (ri->opts->fdw_tuple_cost + cpu_tuple_cost) +
 		joinrel->rows * cpu_tuple_cost;
+	/* a disabled outer path disables this one too (before 18: its cost) */
+	DYN_INHERIT_DISABLED_NODES(&cp->path, outer_path);
 	cp->path.pathkeys = NIL;
 	cp->custom_paths = list_make1(outer_path);
 	cp->custom_private = list_make4(makeInteger(jointype),
@@ -357,8 +359,8 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	List	   *private = cscan->custom_private;
 	List	   *columns = list_nth(private, DynJoinColumns);
 	Index		inner_relid = intVal(list_nth(private, DynJoinInnerRelid));
-	RangeTblEntry *rte = exec_rt_fetch(inner_relid, estate);
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid			checkasuser = DYN_RTE_CHECKASUSER(estate, inner_relid);
+	Oid			userid = OidIsValid(checkasuser) ? checkasuser : GetUserId();
 	PlanState  *outer;
 	Relation	rel;
 	ListCell   *lc;

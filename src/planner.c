@@ -70,14 +70,6 @@ typedef struct DynClause
 	List	   *conds;			/* DynCond; more than one: an OR */
 } DynClause;
 
-static Oid
-dyn_userid(PlannerInfo *root, RelOptInfo *baserel)
-{
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-}
-
 void
 dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -85,7 +77,7 @@ dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 	ListCell   *lc;
 
 	baserel->fdw_private = ri;
-	ri->userid = dyn_userid(root, baserel);
+	ri->userid = DYN_REL_USERID(root, baserel);
 	ri->opts = dyn_get_options(foreigntableid, ri->userid, false);
 	if (ri->opts->pushdown)
 	{
@@ -627,7 +619,7 @@ dyn_query_order(PlannerInfo *root, RelOptInfo *baserel, DynAccess *acc, bool *fo
 		{
 			case 'S':
 				family_ok = pathkey->pk_opfamily == TEXT_BTREE_FAM_OID &&
-					lc_collate_is_c(ec->ec_collation);
+					DYN_COLLATE_IS_C(ec->ec_collation);
 				break;
 			case 'N':
 				family_ok = pathkey->pk_opfamily == INTEGER_BTREE_FAM_OID ||
@@ -643,7 +635,7 @@ dyn_query_order(PlannerInfo *root, RelOptInfo *baserel, DynAccess *acc, bool *fo
 		}
 		if (!family_ok)
 			return false;
-		*forward = pathkey->pk_strategy == BTLessStrategyNumber;
+		*forward = DYN_PATHKEY_ASCENDING(pathkey);
 		return true;
 	}
 	return false;
@@ -712,26 +704,27 @@ dyn_add_paths(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinf
 			return;
 
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, ppi->ppi_rows,
-										 startup, total, NIL, required_outer,
-										 NULL, dyn_path_private(true, 0)));
+				 DYN_CREATE_FOREIGNSCAN_PATH(root, baserel, NULL, ppi->ppi_rows,
+											 startup, total, NIL, required_outer,
+											 NULL, dyn_path_private(true, 0)));
 		return;
 	}
 
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, rows, startup, total, NIL,
-									 NULL, NULL,
-									 dyn_path_private(true,
-													  dyn_query_bound(root, baserel, &acc, NIL))));
+			 DYN_CREATE_FOREIGNSCAN_PATH(root, baserel, NULL, rows, startup, total, NIL,
+										 NULL, NULL,
+										 dyn_path_private(true,
+														  dyn_query_bound(root, baserel,
+																		  &acc, NIL))));
 
 	/* the order of the sort key, for ORDER BY without a Sort */
 	if (dyn_query_order(root, baserel, &acc, &forward))
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, rows, startup, total,
-										 root->query_pathkeys, NULL, NULL,
-										 dyn_path_private(forward,
-														  dyn_query_bound(root, baserel, &acc,
-																		  root->query_pathkeys))));
+				 DYN_CREATE_FOREIGNSCAN_PATH(root, baserel, NULL, rows, startup, total,
+											 root->query_pathkeys, NULL, NULL,
+											 dyn_path_private(forward,
+															  dyn_query_bound(root, baserel, &acc,
+																			  root->query_pathkeys))));
 }
 
 /* Join clauses "column = outer expression" that could key a request. */

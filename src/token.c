@@ -62,7 +62,7 @@ dyn_b64url_encode(const unsigned char *data, int len)
 {
 	int			enclen = pg_b64_enc_len(len);
 	char	   *out = palloc(enclen + 1);
-	int			n = pg_b64_encode((const char *) data, len, out, enclen);
+	int			n = DYN_B64_ENCODE(data, len, out, enclen);
 
 	if (n < 0)
 		elog(ERROR, "could not encode a token");
@@ -99,7 +99,7 @@ dyn_b64url_decode(const char *text, int *len)
 	if (n % 4 == 1)
 		return NULL;
 	out = palloc(pg_b64_dec_len(padded.len) + 1);
-	*len = pg_b64_decode(padded.data, padded.len, out, pg_b64_dec_len(padded.len));
+	*len = DYN_B64_DECODE(padded.data, padded.len, out, pg_b64_dec_len(padded.len));
 	if (*len < 0)
 		return NULL;
 	out[*len] = '\0';
