@@ -50,9 +50,9 @@ SELECT (dynomite_pages('posts', page_size => 2)).page_number LIMIT 3;
 SELECT * FROM proxy_requests('Scan');
 -- where(category: "Cloud").each_page: a filter, pages that may be short.
 -- Which posts a page scans is the server's Scan order: each page scans 20
--- (the last 10), keeps only Cloud posts, fewer than it scanned, and the
--- pages together keep all 17.
-SELECT page_number, scanned_count, count < scanned_count AS short,
+-- (the last 10), keeps only Cloud posts, no more than it scanned and fewer
+-- than 20, and the pages together keep all 17.
+SELECT page_number, scanned_count, count <= scanned_count AS within_scanned, count < 20 AS short,
        count = jsonb_array_length(items) AS count_is_items,
        (SELECT coalesce(bool_and(i->>'category' = 'Cloud'), true)
           FROM jsonb_array_elements(items) i) AS only_cloud,
