@@ -1,6 +1,10 @@
 --
 -- paging API: page numbers, raw pages, start_at and next_token
 --
+-- the extension exists whichever suite runs first: server.inc's notice is the same
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+RESET client_min_messages;
 \i sql/server.inc
 \i sql/proxy.inc
 
@@ -44,9 +48,15 @@ EXPLAIN (COSTS OFF) SELECT * FROM dynomite_pages('posts') LIMIT 3;
 SELECT proxy_reset();
 SELECT (dynomite_pages('posts', page_size => 2)).page_number LIMIT 3;
 SELECT * FROM proxy_requests('Scan');
--- where(category: "Cloud").each_page: a filter, pages that may be short
-SELECT page_number, count, scanned_count, (SELECT array_agg(DISTINCT i->>'category')
-                                            FROM jsonb_array_elements(items) i) AS categories
+-- where(category: "Cloud").each_page: a filter, pages that may be short.
+-- Which posts a page scans is the server's Scan order: each page scans 20
+-- (the last 10), keeps only Cloud posts, no more than it scanned and fewer
+-- than 20, and the pages together keep all 17.
+SELECT page_number, scanned_count, count <= scanned_count AS within_scanned, count < 20 AS short,
+       count = jsonb_array_length(items) AS count_is_items,
+       (SELECT coalesce(bool_and(i->>'category' = 'Cloud'), true)
+          FROM jsonb_array_elements(items) i) AS only_cloud,
+       sum(count) OVER () AS cloud_posts
   FROM dynomite_pages('posts', '{"category": "Cloud"}', page_size => 20);
 -- a filter on the partition key is a Query; on a global index's key too
 SELECT proxy_reset();
@@ -54,9 +64,17 @@ SELECT jsonb_array_length(items) FROM dynomite_pages('users', '{"user_id": "u000
 SELECT sum(jsonb_array_length(items)) FROM dynomite_pages('users', '{"grp": "g3", "score": 3}');
 SELECT * FROM proxy_requests('Query');
 SELECT * FROM proxy_requests('Scan');
--- start_at: after the given key, as ExclusiveStartKey
-SELECT items->0->>'id' AS first FROM dynomite_pages('pages95', page_size => 3) LIMIT 2;
-SELECT items->0->>'id' AS first
+-- start_at: after the given key, as ExclusiveStartKey.  Which items come
+-- first is the server's Scan order, the same on every read: starting after
+-- the first page's last key reads the second page again.
+CREATE TEMP TABLE by3 AS
+  SELECT page_number, items, last_evaluated_key FROM dynomite_pages('pages95', page_size => 3) LIMIT 2;
+SELECT page_number, jsonb_array_length(items) AS n,
+       last_evaluated_key = jsonb_build_object('id', items->2->'id') AS lek_is_last_item,
+       items->0 <> (SELECT items->0 FROM by3 b WHERE b.page_number <> by3.page_number) AS another_first
+  FROM by3 ORDER BY page_number;
+SELECT items->0 = (SELECT items->0 FROM by3 WHERE page_number = 2) AS first_of_page_2,
+       items = (SELECT items FROM by3 WHERE page_number = 2) AS page_2
   FROM dynomite_pages('pages95', start_at => (SELECT last_evaluated_key FROM dynomite_pages('pages95', page_size => 3) LIMIT 1), page_size => 3)
  LIMIT 1;
 
