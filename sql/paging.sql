@@ -156,6 +156,15 @@ CREATE TEMP TABLE events_one_by_one AS
   SELECT * FROM events_seq WHERE device IN ('d01', 'd02', 'd03', 'd04', 'd05') AND ts > 100;
 SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('Query');
 SELECT proxy_reset();
+-- the first requests are held at the proxy, so that streams started together
+-- overlap there whatever the machine's speed, and one at a time never does
+CREATE FUNCTION proxy_hold(n int, ms int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COPY proxy_out FROM PROGRAM %L',
+    format('curl -sf -o /dev/null -X POST "http://127.0.0.1:$PROXY_PORT/__hold?count=%s&ms=%s"',
+           n, ms));
+END $$;
+SELECT proxy_hold(3, 300);
 CREATE TEMP TABLE events_side_by_side AS
   SELECT * FROM events_par WHERE device IN ('d01', 'd02', 'd03', 'd04', 'd05') AND ts > 100;
 SELECT requests, items, proxy_peak() > 1 AS several_at_once FROM proxy_requests('Query');

@@ -455,6 +455,9 @@ function sendJson(res, status, obj, extraHeaders) {
 // answers to send on in small pieces (POST /__chunk)
 const chunking = { count: 0, size: 0 };
 
+// the next requests wait this long before they are forwarded (POST /__hold)
+const holding = { count: 0, ms: 0 };
+
 // failures to inject into the next requests (POST /__fail)
 const injected = { count: 0, status: 400, type: '' };
 
@@ -544,6 +547,20 @@ function handleAdminNow(req, res) {
     res.end(`${peak}\n`);
     return;
   }
+  if (url.pathname === '/__hold' && req.method === 'POST') {
+    const n = Number(url.searchParams.get('count') || 1);
+    const ms = Number(url.searchParams.get('ms') || 0);
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(ms) || ms < 0 || ms > 60000) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('bad count or ms\n');
+      return;
+    }
+    holding.count = n;
+    holding.ms = ms;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ hold: n, ms }));
+    return;
+  }
   if (url.pathname === '/__chunk' && req.method === 'POST') {
     const n = Number(url.searchParams.get('count') || 1);
     const size = Number(url.searchParams.get('size') || 1);
@@ -562,6 +579,7 @@ function handleAdminNow(req, res) {
     counters.clear();
     injected.count = 0;
     chunking.count = 0;
+    holding.count = 0;
     peak = 0;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end('{"reset":true}');
@@ -709,7 +727,12 @@ function createProxy(options) {
       return;
     }
     if (injectFailure(res)) return;
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    let wait = delayMs;
+    if (holding.count > 0) {
+      holding.count -= 1;
+      wait += holding.ms;
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     await forward(req, res, body, target);
   }
 
