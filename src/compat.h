@@ -109,6 +109,18 @@
 #define DYN_INHERIT_DISABLED_NODES(path, subpath) ((void) 0)
 #endif
 
+/*
+ * Give a Var the outer-join nulling marks of another Var of the same
+ * column.  From 16 on a Var says which outer joins null it
+ * (varnullingrels); before, no Var does.
+ */
+#if PG_VERSION_NUM >= 160000
+#define DYN_VAR_SET_NULLINGRELS(var, like) \
+	((var)->varnullingrels = bms_copy((like)->varnullingrels))
+#else
+#define DYN_VAR_SET_NULLINGRELS(var, like) ((void) 0)
+#endif
+
 /* Whether a pathkey sorts ascending; 18 gives a CompareType, not a strategy */
 #if PG_VERSION_NUM >= 180000
 #define DYN_PATHKEY_ASCENDING(pathkey) ((pathkey)->pk_cmptype == COMPARE_LT)

@@ -27,7 +27,6 @@
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
-#include "optimizer/tlist.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -221,10 +220,11 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	DYN_INHERIT_DISABLED_NODES(&cp->path, outer_path);
 	cp->path.pathkeys = NIL;
 	cp->custom_paths = list_make1(outer_path);
-	cp->custom_private = list_make4(makeInteger(jointype),
+	cp->custom_private = list_make5(makeInteger(jointype),
 									list_copy(extra->restrictlist),
 									hash_value,
-									range_value ? (Node *) range_value : (Node *) makeNullConst(INT4OID, -1, InvalidOid));
+									range_value ? (Node *) range_value : (Node *) makeNullConst(INT4OID, -1, InvalidOid),
+									makeInteger(innerrel->relid));
 	cp->methods = &dyn_join_path_methods;
 	add_path(joinrel, (Path *) cp);
 }
@@ -249,6 +249,49 @@ dyn_outer_resno(List *outer_tlist, Var *var)
 	return 0;
 }
 
+/* The scan tuple's column of a Var: by relation and attribute alone. */
+static TargetEntry *
+dyn_scan_tlist_entry(List *scan_tlist, Var *var)
+{
+	ListCell   *lc;
+
+	foreach(lc, scan_tlist)
+	{
+		TargetEntry *te = lfirst(lc);
+
+		if (((Var *) te->expr)->varno == var->varno &&
+			((Var *) te->expr)->varattno == var->varattno)
+			return te;
+	}
+	return NULL;
+}
+
+/*
+ * The join's own conditions with each Var marked as its scan-tuple column
+ * is.  From 16 on the target list marks the inner side's Vars as nulled by
+ * the join and the join conditions do not; the scan tuple holds one column
+ * for both (NULL where no item matched), and setrefs.c wants every
+ * reference to a column to carry the same marks.
+ */
+static Node *
+dyn_scan_tuple_vars(Node *node, void *context)
+{
+	List	   *scan_tlist = (List *) context;
+
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, Var))
+	{
+		Var		   *var = copyObject((Var *) node);
+		TargetEntry *te = dyn_scan_tlist_entry(scan_tlist, var);
+
+		if (te)
+			DYN_VAR_SET_NULLINGRELS(var, (Var *) te->expr);
+		return (Node *) var;
+	}
+	return expression_tree_mutator(node, dyn_scan_tuple_vars, context);
+}
+
 static Plan *
 dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 			  List *tlist, List *clauses, List *custom_plans)
@@ -259,8 +302,7 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	Expr	   *hash_value = lthird(best_path->custom_private);
 	Expr	   *range_value = lfourth(best_path->custom_private);
 	Plan	   *outer_plan = linitial(custom_plans);
-	Path	   *outer_path = linitial(best_path->custom_paths);
-	RelOptInfo *innerrel = NULL;
+	RelOptInfo *innerrel;
 	DynRelInfo *ri;
 	List	   *joinquals = NIL;
 	List	   *otherquals = NIL;
@@ -270,13 +312,12 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	List	   *vars;
 	Oid			ftoid;
 	ListCell   *lc;
-	int			x;
 
-	/* the inner relation: the one base rel of the join not on the outer side */
-	x = -1;
-	while ((x = bms_next_member(rel->relids, x)) >= 0)
-		if (!bms_is_member(x, outer_path->parent->relids))
-			innerrel = find_base_rel(root, x);
+	/*
+	 * The inner relation, as the path recorded it: a join's relids may hold
+	 * more than base rels (an outer join's own index, from 16 on).
+	 */
+	innerrel = find_base_rel(root, intVal(list_nth(best_path->custom_private, 4)));
 	ri = innerrel->fdw_private;
 	ftoid = planner_rt_fetch(innerrel->relid, root)->relid;
 
@@ -297,14 +338,17 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	if (ri->info->key.range)
 		key_exprs = lappend(key_exprs, range_value);
 
-	/* the scan tuple: every Var the target list and conditions use */
+	/*
+	 * The scan tuple: every Var the target list and conditions use, once;
+	 * the target list's first, as the plan above refers to those.
+	 */
 	vars = pull_var_clause((Node *) list_make4(tlist, joinquals, otherquals, key_exprs),
 						   PVC_RECURSE_PLACEHOLDERS);
 	foreach(lc, vars)
 	{
 		Var		   *var = lfirst(lc);
 
-		if (tlist_member((Expr *) var, scan_tlist))
+		if (dyn_scan_tlist_entry(scan_tlist, var))
 			continue;
 		scan_tlist = lappend(scan_tlist,
 							 makeTargetEntry((Expr *) copyObject(var),
@@ -314,6 +358,9 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 		else
 			columns = lappend_int(columns, dyn_outer_resno(outer_plan->targetlist, var));
 	}
+	joinquals = (List *) dyn_scan_tuple_vars((Node *) joinquals, scan_tlist);
+	otherquals = (List *) dyn_scan_tuple_vars((Node *) otherquals, scan_tlist);
+	key_exprs = (List *) dyn_scan_tuple_vars((Node *) key_exprs, scan_tlist);
 
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = otherquals;
