@@ -46,18 +46,19 @@ SELECT proxy_reset();
 SELECT count(*), count(DISTINCT id), sum(n), min(length(payload)), max(length(payload))
   FROM big_items;
 SELECT requests > 1 AS several_pages, items FROM proxy_requests('Scan');
+\i sql/explain.inc
 -- EXPLAIN ANALYZE of q, with the capacity DynamoDB reported shown as
 -- positive (or zero) and kept in plan_capacity: how a page's items are
 -- rounded into capacity units is each server's own arithmetic (dynalite
 -- and DynamoDB Local differ by half a unit here)
 CREATE TEMP TABLE plan_capacity (units numeric);
-CREATE FUNCTION explain_analyze(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+CREATE FUNCTION explain_capacity(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
   line text;
   units numeric;
 BEGIN
   TRUNCATE plan_capacity;
-  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+  FOR line IN SELECT * FROM explain_analyze(q) LOOP
     units := substring(line FROM 'DynamoDB Capacity Units: ([0-9.]+)$')::numeric;
     IF units IS NOT NULL THEN
       INSERT INTO plan_capacity VALUES (units);
@@ -66,7 +67,7 @@ BEGIN
     RETURN NEXT line;
   END LOOP;
 END $$;
-SELECT * FROM explain_analyze('SELECT id FROM big_items');
+SELECT * FROM explain_capacity('SELECT id FROM big_items');
 -- the capacity is the sum of what the server said for each page
 SELECT count(*) AS reported,
        sum(units) = (SELECT sum(consumed_capacity)::numeric FROM dynomite_pages('big_items'))
@@ -133,7 +134,7 @@ SELECT count(*), count(DISTINCT (pk, n)), sum(v::bigint) FROM wide_seg;
 SELECT * FROM proxy_requests('Scan');
 SELECT count(*), count(DISTINCT (pk, n)), sum(v::bigint) FROM wide_one;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM wide_seg;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT v FROM wide_seg;
+SELECT * FROM explain_analyze('SELECT v FROM wide_seg');
 -- count(*) in segments: no items
 SELECT proxy_reset();
 SELECT count(*) FROM wide_seg;

@@ -26,8 +26,9 @@ SELECT w.n, (SELECT p.pk FROM paging p WHERE p.n >= w.n ORDER BY p.n LIMIT 1)
   FROM wanted w ORDER BY w.n;
 
 -- the requests: four outer rows, eight pages of seven items each
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT w.note, p.pk FROM wanted w, LATERAL (SELECT pk FROM paging WHERE n = w.n OFFSET 0) p;
+\i sql/explain.inc
+SELECT * FROM explain_analyze($$
+SELECT w.note, p.pk FROM wanted w, LATERAL (SELECT pk FROM paging WHERE n = w.n OFFSET 0) p$$);
 
 RESET enable_hashjoin;
 RESET enable_mergejoin;
