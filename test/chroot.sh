@@ -37,17 +37,23 @@ packages_of() {
 
 path_of() { echo "$CACHE/pg$1"; }
 
-# in_root DIR CMD...: CMD inside DIR, in a mount namespace of its own, so the
-# mounts go away with it whatever happens
+# in_root DIR CMD...: CMD inside DIR, in a mount namespace of its own with
+# /proc and a private /dev/shm mounted, unmounted again when CMD ends.  The
+# namespace's mounts are private where the root allows it (it does not when
+# this script itself runs in a chroot)
 in_root() {
-	local root=$1
+	local root=$1 propagation=private
 	shift
-	unshare --mount --propagation private --fork /bin/sh -ec '
+	unshare --mount --propagation private true 2>/dev/null || propagation=unchanged
+	unshare --mount --propagation "$propagation" --fork /bin/sh -ec '
 		root=$1; shift
 		mount -t proc proc "$root/proc"
 		mkdir -p "$root/dev/shm"
 		mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+		rc=0
+		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@" || rc=$?
+		umount "$root/dev/shm" "$root/proc" 2>/dev/null || true
+		exit $rc
 	' in_root "$root" "$@"
 }
 
