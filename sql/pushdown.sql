@@ -299,8 +299,9 @@ SELECT count(*), sum(u.score), count(DISTINCT u.name)
   FROM wanted_users w JOIN users u ON u.user_id = w.id;
 SELECT * FROM proxy_requests('BatchGetItem');
 SELECT * FROM proxy_requests('Scan');
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-SELECT w.g, u.name FROM wanted_users w JOIN users u ON u.user_id = w.id WHERE w.g <= 250;
+\i sql/explain.inc
+SELECT * FROM explain_analyze($$
+SELECT w.g, u.name FROM wanted_users w JOIN users u ON u.user_id = w.id WHERE w.g <= 250$$);
 -- the same rows as without pushdown: inner and outer joins, keys that
 -- match nothing, NULL keys, conditions on either side
 CREATE TEMP TABLE some_keys AS
@@ -359,7 +360,7 @@ SELECT proxy_reset();
 SELECT count(pk), sum(n), min(label), max(label) FROM (SELECT * FROM paging_cols) s;
 SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
 EXPLAIN (COSTS OFF) SELECT * FROM paging_cols;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM paging_cols;
+SELECT * FROM explain_analyze('SELECT * FROM paging_cols');
 -- a column left out: the projection from the first request on
 SELECT proxy_reset();
 SELECT sum(n) FROM paging_cols;
@@ -369,7 +370,7 @@ SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
 SELECT proxy_reset();
 SELECT count(*), sum(n), min(pk) FROM (SELECT * FROM paging_two OFFSET 0) s;
 SELECT * FROM proxy_requests('Scan'), proxy_projected('Scan') AS projected;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM paging_two;
+SELECT * FROM explain_analyze('SELECT * FROM paging_two');
 -- one item in 40 holds an attribute more, and a Scan returns it after the
 -- 16th item of its page: seen as its row is read, so the next request
 -- (without read-ahead) asks for id and n alone.  Where a Scan returns it
