@@ -133,7 +133,8 @@ SELECT dec_as_int FROM types_bad WHERE id = 't1';
 SELECT big_as_small FROM types_bad WHERE id = 't1';
 -- the error of a set or a map, its context checked here: a set's members
 -- are shown sorted; a map cut short is shown as what it must be, the
--- start of its typed JSON (its keys in the order they came), 80 bytes
+-- start of its typed JSON (its keys in the order they came), 80 bytes and
+-- "..."
 CREATE FUNCTION show_conversion_error(query text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   state text;
@@ -154,8 +155,8 @@ EXCEPTION WHEN OTHERS THEN
     context := replace(context, val,
       (SELECT '[' || string_agg(x::text, ',' ORDER BY x) || ']'
          FROM jsonb_array_elements(val::jsonb) x) || ' (members sorted)');
-  ELSIF context ~ '\(type M, ' AND octet_length(val) = 80 AND val ~ '^\{"[a-z]+":\{"[A-Z]+":' THEN
-    context := replace(context, val, '{"<key>":{"<type>":... (80 bytes)');
+  ELSIF context ~ '\(type M, ' AND octet_length(val) = 83 AND val ~ '^\{"[a-z]+":\{"[A-Z]+":.*[^.]\.\.\.$' THEN
+    context := replace(context, val, '{"<key>":{"<type>":... (80 bytes, then "...")');
   END IF;
   RAISE NOTICE E'%: %\nhint: %\ncontext: %', state, msg, hint, context;
 END $$;

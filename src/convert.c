@@ -411,6 +411,7 @@ dyn_convert_error_callback(void *arg)
 		/* cut on a character boundary */
 		int			cut = pg_mbcliplen(shown.data, shown.len, DYN_CONTEXT_VALUE_MAX);
 
+		shown.len = cut;
 		shown.data[cut] = '\0';
 		appendStringInfoString(&shown, "...");
 	}
