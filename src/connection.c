@@ -37,6 +37,7 @@ typedef struct DynSink
 	StringInfo	body;
 	size_t		limit;
 	bool		too_large;		/* it grew past limit and was cut off */
+	bool		out_of_memory;	/* there was no room for more of it */
 } DynSink;
 
 struct DynConnection
@@ -96,16 +97,41 @@ static size_t
 dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	DynSink    *sink = (DynSink *) userdata;
+	StringInfo	buf = sink->body;
 	size_t		len = size * nmemb;
+	size_t		need = (size_t) buf->len + len + 1;
 
-	if ((size_t) sink->body->len + len > sink->limit)
+	if (need - 1 > sink->limit)
 	{
 		sink->too_large = true;
 		return 0;
 	}
-	appendBinaryStringInfo(sink->body, data, (int) len);
+	if (need > (size_t) buf->maxlen)
+	{
+		/*
+		 * Grow here, never past the limit, and without raising an error
+		 * inside libcurl: StringInfo would double past it, or raise one.
+		 */
+		size_t		newmax = Min(Max((size_t) buf->maxlen * 2, need), sink->limit + 1);
+		char	   *more = MemoryContextAllocExtended(GetMemoryChunkContext(buf->data),
+													  newmax, MCXT_ALLOC_NO_OOM);
+
+		if (more == NULL)
+		{
+			sink->out_of_memory = true;
+			return 0;
+		}
+		memcpy(more, buf->data, buf->len + 1);
+		pfree(buf->data);
+		buf->data = more;
+		buf->maxlen = (int) newmax;
+	}
+	appendBinaryStringInfo(buf, data, (int) len);
 	return len;
 }
+
+static void dyn_report_too_large(DynOptions *opts, const char *operation,
+								 size_t limit) pg_attribute_noreturn();
 
 static void
 dyn_sink_reset(DynSink *sink, StringInfo body, const char *operation)
@@ -113,6 +139,21 @@ dyn_sink_reset(DynSink *sink, StringInfo body, const char *operation)
 	sink->body = body;
 	sink->limit = Min(dyn_response_limit(operation), MaxAllocSize / 2);
 	sink->too_large = false;
+	sink->out_of_memory = false;
+}
+
+/* A transfer the sink cut off: why, as an error. */
+static void
+dyn_sink_check(DynSink *sink, DynOptions *opts, const char *operation)
+{
+	if (sink->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Receiving a DynamoDB %s response of %d bytes.",
+						   operation, sink->body->len)));
+	if (sink->too_large)
+		dyn_report_too_large(opts, operation, sink->limit);
 }
 
 static void
@@ -536,6 +577,7 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 		CHECK_FOR_INTERRUPTS();
 		resetStringInfo(&resp->body);
 		conn->sink.too_large = false;
+		conn->sink.out_of_memory = false;
 		conn->errbuf[0] = '\0';
 		resp->status = 0;
 
@@ -553,8 +595,8 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 		}
 		PG_END_TRY();
 
-		if (rc != CURLE_OK && conn->sink.too_large)
-			dyn_report_too_large(opts, operation, conn->sink.limit);
+		if (rc != CURLE_OK)
+			dyn_sink_check(&conn->sink, opts, operation);
 		if (rc != CURLE_OK)
 		{
 			if (dyn_curl_error_is_stale(rc) && !stale_retry_used)
@@ -783,8 +825,8 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 	dyn_async_detach(a);
 	resp->retries = 0;
 	resp->status = 0;
-	if (a->rc != CURLE_OK && a->sink.too_large)
-		dyn_report_too_large(opts, a->operation, a->sink.limit);
+	if (a->rc != CURLE_OK)
+		dyn_sink_check(&a->sink, opts, a->operation);
 	if (a->rc == CURLE_OK)
 		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (a->rc == CURLE_OK && status == 200)

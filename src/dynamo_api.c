@@ -1146,40 +1146,53 @@ dyn_same_key(const char *a, int alen, const char *b, int blen)
 }
 
 /*
- * The read goes on after key.  A key the read started after before is a
- * loop: the key it started from last, or any earlier one, found by keeping
- * one key and comparing every later one with it, the kept key replaced
- * after 1, 2, 4, 8 ... pages (Brent's method: any cycle is found within
- * twice its length, with one key kept).
+ * The read goes on after the key whose canonical text this is (member
+ * names it in errors).  A key the read started after before is a loop: the
+ * key it started from last, or any earlier one, found by keeping one key and
+ * comparing every later one with it, the kept key replaced after 1, 2, 4,
+ * 8 ... pages (Brent's method: any cycle is found within twice its length,
+ * with one key kept).
  */
 static void
-dyn_key_trail_step(DynKeyTrail *trail, const DynExpect *e, struct json_object *key)
+dyn_trail_step_text(DynKeyTrail *trail, const char *operation, const char *table,
+					const char *member, const char *key, int len)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(trail->cxt);
-	StringInfoData buf;
 
-	initStringInfo(&buf);
-	dyn_key_canonical(key, &buf);
-	if (dyn_same_key(trail->last, trail->lastlen, buf.data, buf.len) ||
-		dyn_same_key(trail->mark, trail->marklen, buf.data, buf.len))
-		dyn_bad_response(dyn_operation_name(e->op), e->table,
-						 "\"LastEvaluatedKey\" repeats a key an earlier page of this read ended with: the read would never end.");
+	if (dyn_same_key(trail->last, trail->lastlen, key, len) ||
+		dyn_same_key(trail->mark, trail->marklen, key, len))
+		dyn_bad_response(operation, table,
+						 psprintf("%s repeats a key an earlier page of this read ended with: the read would never end.",
+								  member));
 	if (trail->last)
 		pfree(trail->last);
-	trail->last = buf.data;
-	trail->lastlen = buf.len;
+	trail->last = palloc(len + 1);
+	memcpy(trail->last, key, len);
+	trail->last[len] = '\0';
+	trail->lastlen = len;
 	trail->pages++;
 	if (++trail->steps >= trail->power)
 	{
 		if (trail->mark)
 			pfree(trail->mark);
-		trail->mark = palloc(buf.len + 1);
-		memcpy(trail->mark, buf.data, buf.len + 1);
-		trail->marklen = buf.len;
+		trail->mark = pstrdup(trail->last);
+		trail->marklen = len;
 		trail->power *= 2;
 		trail->steps = 0;
 	}
 	MemoryContextSwitchTo(oldcxt);
+}
+
+static void
+dyn_key_trail_step(DynKeyTrail *trail, const DynExpect *e, struct json_object *key)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	dyn_key_canonical(key, &buf);
+	dyn_trail_step_text(trail, dyn_operation_name(e->op), e->table,
+						"\"LastEvaluatedKey\"", buf.data, buf.len);
+	pfree(buf.data);
 }
 
 static struct json_object *
@@ -1425,9 +1438,12 @@ dyn_parse_table_description(const char *body, size_t len)
 	return info;
 }
 
-/* The table names of one ListTables page; *last: where the next starts. */
+/*
+ * The table names of one ListTables page; *last: where the next starts,
+ * which must not be where an earlier page of trail's listing started.
+ */
 List *
-dyn_parse_table_names(const char *body, size_t len, char **last)
+dyn_parse_table_names(const char *body, size_t len, char **last, DynKeyTrail *trail)
 {
 	struct json_object *root = dyn_parse_json("ListTables", NULL, body, len);
 	List	   *names = NIL;
@@ -1437,6 +1453,9 @@ dyn_parse_table_names(const char *body, size_t len, char **last)
 		struct json_object *list;
 
 		*last = dyn_get_string("ListTables", root, "LastEvaluatedTableName");
+		if (*last)
+			dyn_trail_step_text(trail, "ListTables", NULL, "\"LastEvaluatedTableName\"",
+								*last, (int) strlen(*last));
 		if (json_object_object_get_ex(root, "TableNames", &list) &&
 			json_object_is_type(list, json_type_array))
 			for (size_t i = 0; i < json_object_array_length(list); i++)

@@ -302,7 +302,8 @@ typedef struct DynTableInfo
 } DynTableInfo;
 
 extern DynTableInfo *dyn_parse_table_description(const char *body, size_t len);
-extern List *dyn_parse_table_names(const char *body, size_t len, char **last);
+extern List *dyn_parse_table_names(const char *body, size_t len, char **last,
+								   DynKeyTrail *trail);
 extern char *dyn_build_describe_request(const char *table);
 extern char *dyn_build_list_tables_request(const char *start);
 

@@ -459,9 +459,14 @@ dyn_escape_length(const char *p, const char *end, bool nul_ok, const char **what
 		return 0;
 	if (cp < 0xD800 || cp > 0xDBFF)
 		return 6;
+	/* a high surrogate: what there is of a low one must follow */
+	for (const char *q = p + 6; q < end && q < p + 12; q++)
+		if (q == p + 6 ? *q != '\\' : q == p + 7 ? *q != 'u' :
+			!isxdigit((unsigned char) *q))
+			return 0;
 	if (end - p < 12)
 		return -1;
-	if (p[6] != '\\' || p[7] != 'u' || (lo = dyn_hex4(p + 8)) < 0xDC00 || lo > 0xDFFF)
+	if ((lo = dyn_hex4(p + 8)) < 0xDC00 || lo > 0xDFFF)
 		return 0;
 	return 12;
 }
@@ -997,10 +1002,10 @@ dyn_check_payload(DynText *t, DynCheck *chk, int depth, const char *type, int ty
 	}
 	if (DYN_TYPE_IS("BOOL"))
 		return (t->p < t->end && *t->p == 't') ?
-			dyn_check_literal(t, chk, "true", "BOOL that is not true or false") :
-			dyn_check_literal(t, chk, "false", "BOOL that is not true or false");
+			dyn_check_literal(t, chk, "true", "a BOOL value that is not true or false") :
+			dyn_check_literal(t, chk, "false", "a BOOL value that is not true or false");
 	if (DYN_TYPE_IS("NULL"))
-		return dyn_check_literal(t, chk, "true", "NULL that is not true");
+		return dyn_check_literal(t, chk, "true", "a NULL value that is not true");
 	if (DYN_TYPE_IS("M"))
 		return dyn_check_map(t, chk, depth + 1);
 	if (DYN_TYPE_IS("L"))

@@ -21,7 +21,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
@@ -44,6 +44,7 @@ cell_dirs=()
 cleanup() {
 	bash test/stack.sh stop "$stack" >/dev/null 2>&1 || true
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
+	[[ -n "${hostile_pid:-}" ]] && kill "$hostile_pid" 2>/dev/null || true
 	local d
 	for d in "${cell_dirs[@]+"${cell_dirs[@]}"}"; do
 		[[ "${all_passed:-no}" == yes ]] && rm -rf "$d"
@@ -159,6 +160,7 @@ run_cell() {
 		AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
 		AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
 		BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
+		HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT" \
 		"$pg_regress" --temp-instance="$dir/tmp_check" --no-locale \
 		--bindir="$bindir" --inputdir=. --outputdir=. \
 		--dbname=contrib_regression "${TESTS[@]}" 2>&1 | tee "$log" || true
@@ -203,6 +205,11 @@ blackhole_pid=$!
 export BLACKHOLE_ENDPOINT="http://127.0.0.1:$blackhole_port"
 # an endpoint nobody listens on
 export DEAD_ENDPOINT="http://127.0.0.1:$(free_port)"
+# an endpoint that answers what a broken or hostile one would (test/hostile.js)
+HOSTILE_PORT=$(free_port)
+node test/hostile.js "$HOSTILE_PORT" &
+hostile_pid=$!
+export HOSTILE_PORT HOSTILE_ENDPOINT="http://127.0.0.1:$HOSTILE_PORT"
 
 # --- each server, its data, and every version against it ---
 for server in "${SERVERS[@]}"; do
