@@ -4,7 +4,8 @@
 # DynamoDB server (dynalite and Amazon's DynamoDB Local), every server behind
 # the signature-checking proxy.  Installs what is missing, builds and installs
 # the extension for each version, starts each server, loads the test data
-# with the AWS SDK, runs the signer's unit test once and the pg_regress suites
+# with the AWS SDK, runs the signer's unit test and the fuzz targets (for
+# FUZZ_SECONDS each, default 20) once and the pg_regress suites
 # in every cell against a temporary instance, and stops everything.
 #
 #   PG="15 17 18"                  the PostgreSQL versions (default all three)
@@ -83,6 +84,18 @@ if [[ -z "$line" ]]; then
 else
 	add_counts "$line"
 	summary+=("signer unit test: $line")
+fi
+
+# --- the fuzz targets: libFuzzer, address and undefined-behaviour sanitizers ---
+if fuzz_out=$(bash test/fuzz/run.sh 2>&1); then :; fi
+echo "$fuzz_out" | grep -vE '^[0-9]+ passed, [0-9]+ failed$' || true
+line=$(echo "$fuzz_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [[ -z "$line" ]]; then
+	failed=$((failed + 1))
+	summary+=("fuzz targets: no result")
+else
+	add_counts "$line"
+	summary+=("fuzz targets: $line")
 fi
 
 # --- the extension, built and installed for each version ---
