@@ -33,7 +33,8 @@ DECLARE
 BEGIN
   BEGIN
     IF query ILIKE 'SELECT%' THEN
-      EXECUTE format('SELECT count(*) FROM (%s) q', query) INTO n;
+      -- the whole row: every column is converted
+      EXECUTE format('SELECT count(*) FROM (%s) q WHERE q::text IS NOT NULL', query) INTO n;
       result := 'ok: ' || n || ' rows';
     ELSE
       EXECUTE query;
@@ -214,7 +215,7 @@ SELECT current_user AS superuser \gset
 CREATE ROLE hostile_user;
 ALTER USER MAPPING FOR CURRENT_USER SERVER hostile OPTIONS (ADD token_secret 'do not tell');
 CREATE USER MAPPING FOR PUBLIC SERVER hostile OPTIONS (token_secret 'do not tell either');
-ALTER SERVER hostile OPTIONS (ADD token_secret 'x');
+ALTER SERVER hostile OPTIONS (ADD token_secret 'do not tell');
 SET ROLE hostile_user;
 SELECT count(*) AS secrets_shown FROM pg_foreign_server, unnest(srvoptions) o
 WHERE o LIKE '%do not tell%';

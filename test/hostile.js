@@ -209,7 +209,8 @@ function answer(req, res, op, body) {
   if (op === 'ListTables') {
     // a listing that goes round: t1, t2, t1, t2, ...
     const next = body.ExclusiveStartTableName === 't1' ? 't2' : 't1';
-    return send(res, 200, JSON.stringify({ TableNames: [next], LastEvaluatedTableName: next }));
+    return send(res, 200, JSON.stringify(++loopPages > MAX_LOOP_PAGES ? { TableNames: [] } :
+      { TableNames: [next], LastEvaluatedTableName: next }));
   }
   switch (table) {
     case 'huge': {
