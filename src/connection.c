@@ -130,8 +130,8 @@ dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 	return len;
 }
 
-static void dyn_report_too_large(DynOptions *opts, const char *operation,
-								 size_t limit) pg_attribute_noreturn();
+pg_noreturn static void dyn_report_too_large(DynOptions *opts, const char *operation,
+											 size_t limit);
 
 static void
 dyn_sink_reset(DynSink *sink, StringInfo body, const char *operation)
