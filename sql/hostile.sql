@@ -8,7 +8,10 @@
 -- superuser's query send the server's credentials to an endpoint of its
 -- choosing.
 --
+-- (quietly: whether an earlier suite left it depends on the order they run in)
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dynomite_fdw;
+RESET client_min_messages;
 \getenv hostile_endpoint HOSTILE_ENDPOINT
 \getenv hostile_port HOSTILE_PORT
 \getenv machine_key DYNAMO_ACCESS_KEY_ID
