@@ -209,14 +209,14 @@ CREATE FOREIGN TABLE users_nopush (user_id text, tok text OPTIONS (meta 'next_to
 SELECT * FROM users_nopush WHERE tok > 'x';
 
 -- signed tokens: with token_secret set, unsigned and re-signed ones fail
-ALTER SERVER dynamo OPTIONS (ADD token_secret 'a secret for tokens');
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo OPTIONS (ADD token_secret 'a secret for tokens');
 SELECT * FROM dynomite_page('users', (SELECT users_tok FROM toks), 3);
 CREATE TEMP TABLE signed AS SELECT next_token AS tok FROM dynomite_page('users', NULL, 3);
 SELECT tok LIKE '%.%' AS signed FROM signed;
 SELECT jsonb_array_length(items) FROM dynomite_page('users', (SELECT tok FROM signed), 3);
 SELECT * FROM dynomite_page('users', (SELECT split_part(tok, '.', 1) || '.AAAA' FROM signed), 3);
-ALTER SERVER dynamo OPTIONS (SET token_secret 'another secret');
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo OPTIONS (SET token_secret 'another secret');
 SELECT * FROM dynomite_page('users', (SELECT tok FROM signed), 3);
-ALTER SERVER dynamo OPTIONS (DROP token_secret);
+ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo OPTIONS (DROP token_secret);
 
 DROP SERVER dynamo CASCADE;

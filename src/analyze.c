@@ -75,6 +75,8 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	bool	   *nulls = palloc(sizeof(bool) * Max(tupdesc->natts, 1));
 	DynSampler	sampler = {rows, targrows, 0, 0, -1};
 	DynRequest	req = {0};
+	DynExpect	expect = {DYN_OP_SCAN, opts->table, 0};
+	DynKeyTrail trail;
 	DynJson    *start = NULL;
 	char	   *body = NULL;
 	int			ncols = 0;
@@ -99,6 +101,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	if (whole_items)
 		req.projection = NIL;
 	dyn_add_projection_names(&req, req.projection);
+	dyn_key_trail_start(&trail, outer, NULL);
 
 	do
 	{
@@ -114,7 +117,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		MemoryContextReset(page_cxt);
 		MemoryContextSwitchTo(page_cxt);
 		dyn_request(conn, opts, "Scan", body, strlen(body), &resp);
-		dyn_parse_page(resp.body.data, resp.body.len, &page, opts->table, page_cxt, NULL);
+		dyn_parse_page(resp.body.data, resp.body.len, &page, &expect, &trail, page_cxt, NULL);
 
 		for (int n = 0; n < page.nitems; n++)
 		{

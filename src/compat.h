@@ -153,4 +153,33 @@
 	pg_b64_decode((src), (len), (char *) (dst), (dstlen))
 #endif
 
+/*
+ * Wait events while a request is in flight and between retries: named ones
+ * from 17 on, registered on first use; PG_WAIT_EXTENSION before.
+ */
+#include "utils/wait_event.h"
+#if PG_VERSION_NUM >= 170000
+static inline uint32
+dyn_request_wait_event(void)
+{
+	static uint32 event = 0;
+
+	if (event == 0)
+		event = WaitEventExtensionNew("DynamoDBRequest");
+	return event;
+}
+static inline uint32
+dyn_backoff_wait_event(void)
+{
+	static uint32 event = 0;
+
+	if (event == 0)
+		event = WaitEventExtensionNew("DynamoDBRetryWait");
+	return event;
+}
+#else
+#define dyn_request_wait_event()	PG_WAIT_EXTENSION
+#define dyn_backoff_wait_event()	PG_WAIT_EXTENSION
+#endif
+
 #endif							/* DYNOMITE_COMPAT_H */

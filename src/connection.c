@@ -31,6 +31,15 @@
 #define DYN_BACKOFF_BASE_MS		50
 #define DYN_BACKOFF_CAP_MS		5000
 
+/* Where a response's body goes, and how much of it may come. */
+typedef struct DynSink
+{
+	StringInfo	body;
+	size_t		limit;
+	bool		too_large;		/* it grew past limit and was cut off */
+	bool		out_of_memory;	/* there was no room for more of it */
+} DynSink;
+
 struct DynConnection
 {
 	Oid			umid;			/* hash key: the user mapping's OID */
@@ -41,6 +50,7 @@ struct DynConnection
 	int			nasync;			/* asynchronous requests that use multi */
 	bool		sync_done;		/* the transfer of easy has finished */
 	CURLcode	sync_rc;
+	DynSink		sink;			/* of the synchronous request */
 	bool		invalidated;
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
@@ -78,17 +88,85 @@ dyn_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/*
+ * More of a response.  One that grows past its limit is cut off at once:
+ * returning less than was given ends the transfer, so a hostile or broken
+ * endpoint cannot make a backend hold more than the limit.
+ */
 static size_t
 dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 {
-	StringInfo	buf = (StringInfo) userdata;
+	DynSink    *sink = (DynSink *) userdata;
+	StringInfo	buf = sink->body;
 	size_t		len = size * nmemb;
+	size_t		need = (size_t) buf->len + len + 1;
 
-	/* refuse rather than let StringInfo raise an error inside libcurl */
-	if ((size_t) buf->len + len >= MaxAllocSize / 2)
+	if (need - 1 > sink->limit)
+	{
+		sink->too_large = true;
 		return 0;
+	}
+	if (need > (size_t) buf->maxlen)
+	{
+		/*
+		 * Grow here, never past the limit, and without raising an error
+		 * inside libcurl: StringInfo would double past it, or raise one.
+		 */
+		size_t		newmax = Min(Max((size_t) buf->maxlen * 2, need), sink->limit + 1);
+		char	   *more = MemoryContextAllocExtended(GetMemoryChunkContext(buf->data),
+													  newmax, MCXT_ALLOC_NO_OOM);
+
+		if (more == NULL)
+		{
+			sink->out_of_memory = true;
+			return 0;
+		}
+		memcpy(more, buf->data, buf->len + 1);
+		pfree(buf->data);
+		buf->data = more;
+		buf->maxlen = (int) newmax;
+	}
 	appendBinaryStringInfo(buf, data, (int) len);
 	return len;
+}
+
+pg_noreturn static void dyn_report_too_large(DynOptions *opts, const char *operation,
+											 size_t limit);
+
+static void
+dyn_sink_reset(DynSink *sink, StringInfo body, const char *operation)
+{
+	sink->body = body;
+	sink->limit = Min(dyn_response_limit(operation), MaxAllocSize / 2);
+	sink->too_large = false;
+	sink->out_of_memory = false;
+}
+
+/* A transfer the sink cut off: why, as an error. */
+static void
+dyn_sink_check(DynSink *sink, DynOptions *opts, const char *operation)
+{
+	if (sink->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Receiving a DynamoDB %s response of %d bytes.",
+						   operation, sink->body->len)));
+	if (sink->too_large)
+		dyn_report_too_large(opts, operation, sink->limit);
+}
+
+static void
+dyn_report_too_large(DynOptions *opts, const char *operation, size_t limit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_REPLY_HANDLE),
+			 errmsg("invalid %s response from DynamoDB", operation),
+			 errdetail("The response grew past %zu bytes, the most a %s response may hold, and was cut off.",
+					   limit, operation),
+			 errhint("DynamoDB's own pages are much smaller; for items of many small attributes, a smaller page_size helps."),
+			 opts->table ?
+			 errcontext("DynamoDB %s request on table \"%s\"", operation, opts->table) : 0));
 }
 
 static void
@@ -197,6 +275,7 @@ struct DynAsync
 	size_t		payload_len;
 	char	   *url;
 	StringInfo	body;
+	DynSink		sink;
 	DynAsyncWatch watch;		/* told of every part of the body */
 	void	   *watch_arg;
 	char		errbuf[CURL_ERROR_SIZE];
@@ -207,7 +286,7 @@ static size_t
 dyn_async_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	DynAsync   *a = (DynAsync *) userdata;
-	size_t		n = dyn_write_callback(data, size, nmemb, a->body);
+	size_t		n = dyn_write_callback(data, size, nmemb, &a->sink);
 
 	if (n > 0 && a->watch)
 		a->watch(a->watch_arg, a->body);
@@ -271,7 +350,9 @@ dyn_drive(DynConnection *conn, bool *done)
 		dyn_async_progress(conn);
 		if (*done)
 			return;
+		pgstat_report_wait_start(dyn_request_wait_event());
 		mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+		pgstat_report_wait_end();
 		if (mc != CURLM_OK)
 			elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
 		CHECK_FOR_INTERRUPTS();
@@ -331,7 +412,7 @@ dyn_backoff(int attempt)
 		if (left <= 0)
 			break;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(left, DYN_POLL_MS), PG_WAIT_EXTENSION);
+						 Min(left, DYN_POLL_MS), dyn_backoff_wait_event());
 		ResetLatch(MyLatch);
 	}
 }
@@ -421,7 +502,7 @@ dyn_curl_error_is_stale(CURLcode rc)
 
 static void
 dyn_report_curl_error(DynConnection *conn, DynOptions *opts, const char *operation,
-					  CURLcode rc)
+					  CURLcode rc, int tries)
 {
 	int			sqlstate;
 	const char *what;
@@ -457,34 +538,37 @@ dyn_report_curl_error(DynConnection *conn, DynOptions *opts, const char *operati
 					   operation),
 			 rc == CURLE_OPERATION_TIMEDOUT ?
 			 errhint("The server's request_timeout is %g seconds; it was tried %d times.",
-					 opts->request_timeout_ms / 1000.0, opts->max_retries + 1) :
-			 errhint("The request was tried %d times.", opts->max_retries + 1)));
+					 opts->request_timeout_ms / 1000.0, tries) :
+			 errhint("The request was tried %d times.", tries)));
 }
 
 /*
  * Send one DynamoDB request and return its successful response.  Errors
  * that may pass (throttling, 5xx, broken connections) are retried up to
- * max_retries times; every other failure is raised as an error.
+ * max_retries times, of which tried (tries made already, elsewhere) are
+ * used; every other failure is raised as an error that says how many
+ * tries were made.
  */
-void
-dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
-			const char *payload, size_t payload_len, DynResponse *resp)
+static void
+dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
+				  const char *payload, size_t payload_len, DynResponse *resp, int tried)
 {
 	char	   *target = psprintf(DYN_TARGET_PREFIX "%s", operation);
 	char	   *url = psprintf("%s/", opts->endpoint);
 	bool		stale_retry_used = false;
+	int			tries = tried;
 
 	initStringInfo(&resp->body);
-	resp->retries = 0;
+	dyn_sink_reset(&conn->sink, &resp->body, operation);
 
 	curl_easy_setopt(conn->easy, CURLOPT_URL, url);
 	curl_easy_setopt(conn->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
 	curl_easy_setopt(conn->easy, CURLOPT_TIMEOUT_MS, (long) opts->request_timeout_ms);
 	curl_easy_setopt(conn->easy, CURLOPT_POSTFIELDS, payload);
 	curl_easy_setopt(conn->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) payload_len);
-	curl_easy_setopt(conn->easy, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(conn->easy, CURLOPT_WRITEDATA, &conn->sink);
 
-	for (int attempt = 0;; attempt++)
+	for (int attempt = tried;; attempt++)
 	{
 		struct curl_slist *headers;
 		CURLcode	rc;
@@ -492,11 +576,14 @@ dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 
 		CHECK_FOR_INTERRUPTS();
 		resetStringInfo(&resp->body);
+		conn->sink.too_large = false;
+		conn->sink.out_of_memory = false;
 		conn->errbuf[0] = '\0';
 		resp->status = 0;
 
 		headers = dyn_signed_headers(opts, target, payload, payload_len);
 		curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, headers);
+		tries++;
 		PG_TRY();
 		{
 			rc = dyn_perform(conn);
@@ -509,22 +596,22 @@ dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 		PG_END_TRY();
 
 		if (rc != CURLE_OK)
+			dyn_sink_check(&conn->sink, opts, operation);
+		if (rc != CURLE_OK)
 		{
 			if (dyn_curl_error_is_stale(rc) && !stale_retry_used)
 			{
 				/* a reused connection closed under us: once more, at once */
 				stale_retry_used = true;
-				resp->retries++;
 				attempt--;
 				continue;
 			}
 			if (attempt < opts->max_retries)
 			{
-				resp->retries++;
 				dyn_backoff(attempt);
 				continue;
 			}
-			dyn_report_curl_error(conn, opts, operation, rc);
+			dyn_report_curl_error(conn, opts, operation, rc, tries);
 		}
 
 		curl_easy_getinfo(conn->easy, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -534,15 +621,22 @@ dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 		dyn_parse_error(resp->body.data, resp->body.len, &err);
 		if (dyn_error_is_retryable(resp->status, &err) && attempt < opts->max_retries)
 		{
-			resp->retries++;
 			dyn_backoff(attempt);
 			continue;
 		}
-		dyn_report_error(operation, opts, resp->status, &err);
+		dyn_report_error(operation, opts, resp->status, &err, tries);
 	}
+	resp->retries = tries - 1;
 
 	pfree(target);
 	pfree(url);
+}
+
+void
+dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
+			const char *payload, size_t payload_len, DynResponse *resp)
+{
+	dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0);
 }
 
 /* ---------------------------------------------------------------------
@@ -623,6 +717,7 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	a->payload = payload;
 	a->payload_len = payload_len;
 	a->body = body;
+	dyn_sink_reset(&a->sink, body, operation);
 	if (a->url == NULL)
 		a->url = MemoryContextStrdup(cxt, psprintf("%s/", opts->endpoint));
 
@@ -706,7 +801,9 @@ dyn_async_wait_any(DynAsync **set, int n)
 					any = true;
 			if (any)
 				break;
+			pgstat_report_wait_start(dyn_request_wait_event());
 			mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+			pgstat_report_wait_end();
 			if (mc != CURLM_OK)
 				elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
 			CHECK_FOR_INTERRUPTS();
@@ -728,6 +825,8 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 	dyn_async_detach(a);
 	resp->retries = 0;
 	resp->status = 0;
+	if (a->rc != CURLE_OK)
+		dyn_sink_check(&a->sink, opts, a->operation);
 	if (a->rc == CURLE_OK)
 		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (a->rc == CURLE_OK && status == 200)
@@ -742,24 +841,21 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 
 		dyn_parse_error(a->body->data, a->body->len, &err);
 		if (!dyn_error_is_retryable(status, &err) || opts->max_retries == 0)
-			dyn_report_error(a->operation, opts, status, &err);
+			dyn_report_error(a->operation, opts, status, &err, 1);
 	}
 	else if (opts->max_retries == 0 && !dyn_curl_error_is_stale(a->rc))
 	{
 		strlcpy(a->conn->errbuf, a->errbuf, sizeof(a->conn->errbuf));
-		dyn_report_curl_error(a->conn, opts, a->operation, a->rc);
+		dyn_report_curl_error(a->conn, opts, a->operation, a->rc, 1);
 	}
+
 	/*
 	 * The synchronous path retries what may be retried, and reports; this
-	 * attempt counts as the first.
+	 * attempt counts as the first (a connection closed while idle is tried
+	 * again at once).
 	 */
-	{
-		DynOptions	retry = *opts;
-
-		retry.max_retries = Max(opts->max_retries - 1, 0);
-		if (!dyn_curl_error_is_stale(a->rc))
-			dyn_backoff(0);
-		dyn_request(a->conn, &retry, a->operation, a->payload, a->payload_len, resp);
-		resp->retries++;
-	}
+	if (!dyn_curl_error_is_stale(a->rc))
+		dyn_backoff(0);
+	dyn_request_after(a->conn, opts, a->operation, a->payload, a->payload_len, resp,
+					  dyn_curl_error_is_stale(a->rc) ? 0 : 1);
 }

@@ -71,7 +71,23 @@ dyn_bad_payload(const char *type)
 			 errmsg("invalid DynamoDB attribute value of type %s", type)));
 }
 
-/* The payload of S, N and B: a JSON string. */
+/*
+ * A number's text, checked by the one check of numbers (jsontext.c): every
+ * path a number takes to a value or into JSON text passes here.
+ */
+static void
+dyn_check_number(const char *s, int len)
+{
+	const char *what;
+
+	if (!dyn_number_check(s, len, &what))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid DynamoDB attribute value of type N"),
+				 errdetail("The value is %s.", what)));
+}
+
+/* The payload of S, N and B: a JSON string; N's a number. */
 static const char *
 dyn_payload_string(const char *type, struct json_object *payload)
 {
@@ -83,6 +99,8 @@ dyn_payload_string(const char *type, struct json_object *payload)
 	/* PostgreSQL's strings end at a NUL: refuse rather than cut short */
 	if ((int) strlen(s) != json_object_get_string_len(payload))
 		dyn_nul_in_string();
+	if (type[0] == 'N')
+		dyn_check_number(s, json_object_get_string_len(payload));
 	return s;
 }
 
@@ -561,6 +579,8 @@ dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
 	str[len] = '\0';
 
 	dyn_push_convert_context(&ctx, &errcallback, relname, col, NULL, type, str);
+	if (type[0] == 'N')
+		dyn_check_number(str, len);
 
 	if (type[0] == 'S')
 	{
@@ -726,7 +746,8 @@ dyn_item_other_attributes(const char *text, int len, List *names)
 		{
 			const char *n = lfirst(lc);
 
-			if (strncmp(n, name, namelen) == 0 && n[namelen] == '\0')
+			/* lengths first: a name is not read past its end */
+			if ((int) strlen(n) == namelen && memcmp(n, name, namelen) == 0)
 			{
 				known = true;
 				break;

@@ -14,35 +14,70 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
+#include <ctype.h>
 #include <limits.h>
 
 #include "dynomite_fdw.h"
 
-pg_noreturn static void dyn_bad_response(const char *what);
+pg_noreturn static void dyn_bad_response(const char *operation, const char *table,
+										 const char *what);
+pg_noreturn static void dyn_check_failed(const char *operation, const char *table,
+										 const char *start, DynCheck *chk);
+static void dyn_key_trail_step(DynKeyTrail *trail, const DynExpect *e,
+							   struct json_object *key);
 
 /* ---------------------------------------------------------------------
  * Errors
  * ---------------------------------------------------------------------
  */
 
+#define DYN_ERROR_TEXT_MAX	1000	/* what of an error's text is shown */
+
+/* A string of a checked error body, cut to a length fit for a message. */
+static char *
+dyn_error_text(struct json_object *val)
+{
+	const char *s = json_object_get_string(val);
+	int			len = (int) strlen(s);
+
+	if (len > DYN_ERROR_TEXT_MAX)
+	{
+		/* cut on a UTF-8 character boundary */
+		len = DYN_ERROR_TEXT_MAX;
+		while (len > 0 && ((unsigned char) s[len] & 0xC0) == 0x80)
+			len--;
+		return psprintf("%.*s...", len, s);
+	}
+	return pstrdup(s);
+}
+
 /*
  * Read "__type" and "message" of an error body.  A body that is not
- * DynamoDB's JSON (an HTML page from a proxy, say) still gives a type.
+ * DynamoDB's JSON (an HTML page from a proxy, say) still gives a type; one
+ * that is not valid JSON gives nothing else.
  */
 void
 dyn_parse_error(const char *body, size_t len, DynError *err)
 {
-	struct json_tokener *tok = json_tokener_new();
+	DynText		t = {body, body, body + len};
+	DynCheck	chk;
+	struct json_tokener *tok;
 	struct json_object *root = NULL;
 	struct json_object *val;
+	bool		valid;
 
 	err->type = NULL;
 	err->message = NULL;
 
-	if (tok && len > 0)
-		root = json_tokener_parse_ex(tok, body, (int) len);
+	dyn_check_init(&chk, CurrentMemoryContext);
+	valid = len > 0 && dyn_text_check_value(&t, &chk);
+	dyn_check_done(&chk);
+	tok = valid ? json_tokener_new_ex(DYN_JSON_MAX_DEPTH) : NULL;
 	if (tok)
+	{
+		root = json_tokener_parse_ex(tok, body, (int) len);
 		json_tokener_free(tok);
+	}
 
 	if (root && json_object_is_type(root, json_type_object))
 	{
@@ -53,11 +88,13 @@ dyn_parse_error(const char *body, size_t len, DynError *err)
 			const char *hash = strrchr(type, '#');
 
 			err->type = pstrdup(hash ? hash + 1 : type);
+			if (strlen(err->type) > 100 || err->type[0] == '\0')
+				err->type = NULL;
 		}
 		if ((json_object_object_get_ex(root, "message", &val) ||
 			 json_object_object_get_ex(root, "Message", &val)) &&
 			json_object_is_type(val, json_type_string))
-			err->message = pstrdup(json_object_get_string(val));
+			err->message = dyn_error_text(val);
 	}
 	if (root)
 		json_object_put(root);
@@ -85,17 +122,27 @@ dyn_error_is_retryable(long status, const DynError *err)
 		dyn_type_is(err, "LimitExceededException");
 }
 
+/* The request in an error's context, and how often it was sent. */
 static int
-dyn_error_context_table(const DynOptions *opts, const char *operation)
+dyn_error_context_table(const DynOptions *opts, const char *operation, int tries)
 {
+	if (opts->table && tries > 1)
+		return errcontext("DynamoDB %s request on table \"%s\", tried %d times",
+						  operation, opts->table, tries);
 	if (opts->table)
 		return errcontext("DynamoDB %s request on table \"%s\"", operation, opts->table);
+	if (tries > 1)
+		return errcontext("DynamoDB %s request, tried %d times", operation, tries);
 	return errcontext("DynamoDB %s request", operation);
 }
 
+/*
+ * Raise the error of DynamoDB's answer to the last of tries attempts: its
+ * type and message in the detail, the request and the tries in the context.
+ */
 void
 dyn_report_error(const char *operation, const DynOptions *opts, long status,
-				 const DynError *err)
+				 const DynError *err, int tries)
 {
 	int			sqlstate;
 	const char *msg;
@@ -151,7 +198,7 @@ dyn_report_error(const char *operation, const DynOptions *opts, long status,
 			 errdetail("%s (HTTP %ld): %s", err->type, status, err->message) :
 			 errdetail("%s (HTTP %ld).", err->type, status),
 			 hint ? errhint("%s", hint) : 0,
-			 dyn_error_context_table(opts, operation)));
+			 dyn_error_context_table(opts, operation, tries)));
 	pg_unreachable();
 }
 
@@ -355,8 +402,27 @@ dyn_build_list_tables_request(const char *start)
 
 /* ---------------------------------------------------------------------
  * Responses
+ *
+ * Nothing of a response is used before it is checked: the text is checked
+ * strictly (jsontext.c) before json-c or the row reader sees any of it, so
+ * that both read the same thing; then what the members hold is checked
+ * against what was asked.  Every failure is an error naming the operation.
  * ---------------------------------------------------------------------
  */
+
+/*
+ * The most a response to operation may hold.  DynamoDB's pages hold at most
+ * 1 MB of data (and the item that crosses it, up to 400 KB), a BatchGetItem
+ * at most 16 MB; the margin is for JSON's wrapping of it.  A response that
+ * grows past this is cut off as it arrives.
+ */
+size_t
+dyn_response_limit(const char *operation)
+{
+	if (strcmp(operation, "BatchGetItem") == 0)
+		return DYN_BATCH_RESPONSE_LIMIT;
+	return DYN_RESPONSE_LIMIT;
+}
 
 static void
 dyn_release_json(void *arg)
@@ -365,25 +431,62 @@ dyn_release_json(void *arg)
 }
 
 static void
-dyn_bad_response(const char *what)
+dyn_bad_response(const char *operation, const char *table, const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_REPLY_HANDLE),
-			 errmsg("invalid response from DynamoDB"),
-			 errdetail("%s", what)));
+			 errmsg("invalid %s response from DynamoDB", operation),
+			 errdetail("%s", what),
+			 table ? errcontext("DynamoDB %s request on table \"%s\"", operation, table) : 0));
 }
 
-
-static struct json_object *
-dyn_parse_json(const char *body, size_t len)
+/* What a failed check found, as an error. */
+static void
+dyn_check_failed(const char *operation, const char *table, const char *start,
+				 DynCheck *chk)
 {
+	if (chk->out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Checking a DynamoDB %s response.", operation)));
+	if (chk->what == NULL)
+		dyn_bad_response(operation, table, "The response ends in the middle of a value.");
+	dyn_bad_response(operation, table,
+					 psprintf("%c%s at byte %d of the response.",
+							  pg_toupper((unsigned char) chk->what[0]), chk->what + 1,
+							  (int) (chk->at - start)));
+}
+
+static struct json_tokener *
+dyn_tokener(void)
+{
+	struct json_tokener *tok = json_tokener_new_ex(DYN_JSON_MAX_DEPTH);
+
+	if (tok == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	return tok;
+}
+
+/* Text checked to be one JSON value, parsed with json-c. */
+static struct json_object *
+dyn_parse_json(const char *operation, const char *table, const char *body, size_t len)
+{
+	DynText		t = {body, body, body + len};
+	DynCheck	chk;
 	struct json_tokener *tok;
 	struct json_object *root;
 	enum json_tokener_error jerr;
 
-	tok = json_tokener_new();
-	if (tok == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	dyn_check_init(&chk, CurrentMemoryContext);
+	if (!dyn_text_check_value(&t, &chk))
+		dyn_check_failed(operation, table, body, &chk);
+	dyn_check_done(&chk);
+	dyn_text_ws(&t);
+	if (t.p != t.end)
+		dyn_bad_response(operation, table, "The response has text after its value.");
+
+	tok = dyn_tokener();
 	root = json_tokener_parse_ex(tok, body, (int) len);
 	jerr = json_tokener_get_error(tok);
 	json_tokener_free(tok);
@@ -391,7 +494,8 @@ dyn_parse_json(const char *body, size_t len)
 	{
 		if (root)
 			json_object_put(root);
-		dyn_bad_response(psprintf("The response body is not complete JSON: %s.",
+		dyn_bad_response(operation, table,
+						 psprintf("The response body is not complete JSON: %s.",
 								  json_tokener_error_desc(jerr)));
 	}
 	return root;
@@ -409,8 +513,9 @@ dyn_own_json(struct json_object *root, MemoryContext owner)
 	MemoryContextRegisterResetCallback(owner, cb);
 }
 
+/* Capacity units of ConsumedCapacity: an object, or an array of them. */
 static double
-dyn_capacity_units(struct json_object *cc)
+dyn_capacity_units(const DynExpect *e, struct json_object *cc)
 {
 	struct json_object *val;
 	double		total = 0;
@@ -418,43 +523,20 @@ dyn_capacity_units(struct json_object *cc)
 	if (json_object_is_type(cc, json_type_array))
 	{
 		for (size_t i = 0; i < json_object_array_length(cc); i++)
-			total += dyn_capacity_units(json_object_array_get_idx(cc, i));
+			total += dyn_capacity_units(e, json_object_array_get_idx(cc, i));
 		return total;
 	}
 	if (json_object_is_type(cc, json_type_object) &&
 		json_object_object_get_ex(cc, "CapacityUnits", &val))
+	{
 		total = json_object_get_double(val);
+		if ((!json_object_is_type(val, json_type_double) &&
+			 !json_object_is_type(val, json_type_int)) ||
+			!(total >= 0 && total <= 1e15))
+			dyn_bad_response(dyn_operation_name(e->op), e->table,
+							 "\"CapacityUnits\" is not a number of capacity units.");
+	}
 	return total;
-}
-
-/* ---------------------------------------------------------------------
- * A scanner over the response text: it checks the structure and finds
- * where things are, and leaves the parsing of items to when they are read.
- * ---------------------------------------------------------------------
- */
-/* The scanner's steps, each an error where the response is not JSON. */
-static void
-dyn_expect(DynText *sc, char c)
-{
-	if (!dyn_text_char(sc, c))
-		dyn_bad_response(psprintf("Expected '%c' at byte %d of the response.",
-								  c, (int) (sc->p - sc->start)));
-}
-
-static void
-dyn_skip_string(DynText *sc, const char **text, int *len)
-{
-	if (!dyn_text_string(sc, text, len, true))
-		dyn_bad_response(psprintf("Expected a string at byte %d of the response.",
-								  (int) (sc->p - sc->start)));
-}
-
-static void
-dyn_skip_value(DynText *sc)
-{
-	if (!dyn_text_skip(sc))
-		dyn_bad_response(psprintf("Expected a value at byte %d of the response.",
-								  (int) (sc->p - sc->start)));
 }
 
 static bool
@@ -463,27 +545,65 @@ dyn_key_is(const char *key, int len, const char *name)
 	return (int) strlen(name) == len && memcmp(key, name, len) == 0;
 }
 
-/* A small part of the response, parsed with json-c and owned by owner. */
-static struct json_object *
-dyn_parse_slice(const char *start, const char *end, MemoryContext owner)
+/* The scanner's steps, each an error where the response is not valid. */
+static void
+dyn_step(const DynExpect *e, DynText *sc, DynCheck *chk, bool ok)
 {
-	struct json_object *obj = dyn_parse_json(start, end - start);
+	if (!ok)
+		dyn_check_failed(dyn_operation_name(e->op), e->table, sc->start, chk);
+}
+
+static void
+dyn_expect_char(const DynExpect *e, DynText *sc, DynCheck *chk, char c)
+{
+	dyn_text_ws(sc);
+	if (sc->p >= sc->end)
+		dyn_check_failed(dyn_operation_name(e->op), e->table, sc->start, chk);
+	if (*sc->p != c)
+		dyn_bad_response(dyn_operation_name(e->op), e->table,
+						 psprintf("Expected '%c' at byte %d of the response.",
+								  c, (int) (sc->p - sc->start)));
+	sc->p++;
+}
+
+/* After a member or element: true for ',' (another follows), false for close. */
+static bool
+dyn_next_member(const DynExpect *e, DynText *sc, DynCheck *chk, char close)
+{
+	dyn_text_ws(sc);
+	if (sc->p < sc->end && *sc->p == ',')
+	{
+		sc->p++;
+		return true;
+	}
+	dyn_expect_char(e, sc, chk, close);
+	return false;
+}
+
+/* A small part of the response, checked, parsed with json-c, owned by owner. */
+static struct json_object *
+dyn_parse_slice(const DynExpect *e, const char *start, const char *end, MemoryContext owner)
+{
+	struct json_object *obj = dyn_parse_json(dyn_operation_name(e->op), e->table,
+											 start, end - start);
 
 	dyn_own_json(obj, owner);
 	return obj;
 }
 
 /*
- * The elements of an array: where each starts and how long it is.  Those a
- * prefix index located as the response arrived are taken from it when it
- * stopped at this array.
+ * The items of an array, each checked: where each starts and how long it
+ * is.  Those a prefix index checked and located as the response arrived
+ * are taken from it when it stopped at this array.
  */
 static void
-dyn_index_items(DynText *sc, DynPage *page, DynItemIndex *prefix)
+dyn_index_items(const DynExpect *e, DynText *sc, DynCheck *chk, DynPage *page,
+				DynItemIndex *prefix)
 {
 	int			cap = 64;
 
 	dyn_text_ws(sc);
+	page->nitems = 0;
 	if (prefix && prefix->nitems > 0 && prefix->items_at == (int) (sc->p - sc->start))
 	{
 		page->item_off = prefix->item_off;
@@ -496,7 +616,7 @@ dyn_index_items(DynText *sc, DynPage *page, DynItemIndex *prefix)
 	{
 		page->item_off = palloc(sizeof(int) * cap);
 		page->item_len = palloc(sizeof(int) * cap);
-		dyn_expect(sc, '[');
+		dyn_expect_char(e, sc, chk, '[');
 		dyn_text_ws(sc);
 		if (sc->p < sc->end && *sc->p == ']')
 		{
@@ -508,23 +628,12 @@ dyn_index_items(DynText *sc, DynPage *page, DynItemIndex *prefix)
 	{
 		const char *s;
 
-		if (page->nitems > 0)
-		{
-			/* after an item: another, or the end */
-			dyn_text_ws(sc);
-			if (sc->p < sc->end && *sc->p == ',')
-				sc->p++;
-			else
-			{
-				dyn_expect(sc, ']');
-				return;
-			}
-		}
+		/* after an item: another, or the end */
+		if (page->nitems > 0 && !dyn_next_member(e, sc, chk, ']'))
+			return;
 		dyn_text_ws(sc);
 		s = sc->p;
-		if (sc->p >= sc->end || *sc->p != '{')
-			dyn_bad_response("An item of the response is not an object.");
-		dyn_skip_value(sc);
+		dyn_step(e, sc, chk, dyn_text_check_item(sc, chk));
 		if (page->nitems == cap)
 		{
 			cap *= 2;
@@ -537,14 +646,15 @@ dyn_index_items(DynText *sc, DynPage *page, DynItemIndex *prefix)
 }
 
 /*
- * The prefix index: Scan and Query responses are indexed while they arrive,
- * so that a page is ready, and the next request can go out, the moment its
- * last bytes are in.  It walks the top-level members that are small (the
- * counts, LastEvaluatedKey, ConsumedCapacity) and the elements of Items;
- * it stops at anything else, and whatever it did not do, dyn_parse_page
- * does.  It runs inside libcurl's write callback, so it raises no error: on
- * text that is not what it expects, or on running out of memory, it stops
- * and leaves the rest to dyn_parse_page, which reports the problem.
+ * The prefix index: Scan and Query responses are checked and indexed while
+ * they arrive, so that a page is ready, and the next request can go out,
+ * the moment its last bytes are in.  It walks the top-level members that
+ * are small (the counts, LastEvaluatedKey, ConsumedCapacity) and the
+ * elements of Items, checking each item as strictly as dyn_parse_page; it
+ * stops at anything else, and whatever it did not do, dyn_parse_page does.
+ * It runs inside libcurl's write callback, so it raises no error: on text
+ * that is not what it expects, or on running out of memory, it stops and
+ * leaves the rest to dyn_parse_page, which reports the problem.
  */
 enum
 {
@@ -598,20 +708,53 @@ dyn_item_index_grow(DynItemIndex *ix)
 }
 
 /*
+ * One element of Items, checked: true if it is whole and valid, false with
+ * *cut when more of it is to come.
+ */
+static bool
+dyn_item_index_item(DynItemIndex *ix, DynText *t, const char *body, bool *cut)
+{
+	DynCheck	chk;
+	const char *item;
+	bool		ok;
+
+	dyn_text_ws(t);
+	item = t->p;
+	if (t->p >= t->end)
+	{
+		*cut = true;
+		return false;
+	}
+	dyn_check_init(&chk, ix->cxt);
+	ok = dyn_text_check_item(t, &chk);
+	dyn_check_done(&chk);
+	*cut = !ok && chk.what == NULL;
+	if (!ok || !dyn_item_index_grow(ix))
+		return false;
+	ix->item_off[ix->nitems] = (int) (item - body);
+	ix->item_len[ix->nitems++] = (int) (t->p - item);
+	ix->after_last = (int) (t->p - body);
+	return true;
+}
+
+/*
  * Go on with the first len bytes of the response, which starts at body.  A
  * step cut short by the end of what has come is taken again from its start
- * the next time.
+ * once as much again has come, so that a long item arriving in small pieces
+ * is not read over and over.
  */
 void
 dyn_item_index_feed(DynItemIndex *ix, const char *body, int len)
 {
 	DynText		t = {body, body + ix->pos, body + len};
 
+	if (len < ix->resume_at)
+		return;
 	while (ix->stage != DYN_IX_STOP)
 	{
 		int			next = DYN_IX_STOP;
 		bool		ok = false;
-		const char *item;
+		bool		cut = false;
 		const char *key;
 		int			keylen;
 
@@ -663,22 +806,16 @@ dyn_item_index_feed(DynItemIndex *ix, const char *body, int len)
 				break;
 
 			case DYN_IX_ITEM:
-				dyn_text_ws(&t);
-				item = t.p;
-				ok = t.p < t.end && *t.p == '{' && dyn_text_skip(&t);
-				if (ok)
-				{
-					if (!dyn_item_index_grow(ix))
-						return;
-					ix->item_off[ix->nitems] = (int) (item - body);
-					ix->item_len[ix->nitems++] = (int) (t.p - item);
-					ix->after_last = (int) (t.p - body);
-				}
+				ok = dyn_item_index_item(ix, &t, body, &cut);
 				next = DYN_IX_AFTER;
 				break;
 		}
-		if (!ok && t.p >= t.end)
-			return;				/* cut short: wait for more */
+		if (!ok && (cut || (t.p >= t.end && ix->stage != DYN_IX_ITEM)))
+		{
+			/* cut short: wait for more */
+			ix->resume_at = len + (len - ix->pos);
+			return;
+		}
 		if (!ok)
 		{
 			/* not what it expects: dyn_parse_page will say what is wrong */
@@ -697,137 +834,365 @@ dyn_release_tokener(void *arg)
 	json_tokener_free((struct json_tokener *) arg);
 }
 
+/* BatchGetItem's Responses: {"TABLE": [items], ...}; the items of ours. */
+static void
+dyn_parse_responses(const DynExpect *e, DynText *sc, DynCheck *chk, DynPage *page)
+{
+	int			base = chk->nnames;
+
+	dyn_expect_char(e, sc, chk, '{');
+	dyn_text_ws(sc);
+	if (sc->p < sc->end && *sc->p == '}')
+	{
+		sc->p++;
+		return;
+	}
+	do
+	{
+		const char *name;
+		int			namelen;
+
+		dyn_step(e, sc, chk, dyn_check_name(sc, chk, &name, &namelen));
+		dyn_expect_char(e, sc, chk, ':');
+		if (dyn_key_is(name, namelen, e->table))
+			dyn_index_items(e, sc, chk, page, NULL);
+		else
+			dyn_step(e, sc, chk, dyn_text_check_value(sc, chk));
+	} while (dyn_next_member(e, sc, chk, '}'));
+	dyn_step(e, sc, chk, dyn_check_unique(chk, base));
+}
+
+/* A key of the response (LastEvaluatedKey, a key to retry) has e's shape. */
+static void
+dyn_check_key(const DynExpect *e, struct json_object *key, const char *member)
+{
+	const char *what = NULL;
+
+	if (!dyn_key_valid(key, e->nkeys, e->key_names, e->key_types, &what))
+		dyn_bad_response(dyn_operation_name(e->op), e->table,
+						 psprintf("%s is not a key of the table or index read: it %s.",
+								  member, what));
+}
+
 /*
- * Read a Scan, Query, GetItem or BatchGetItem response.  The body must live
- * as long as the page (in owner or longer); the items are located, the
- * small parts (keys, counts) parsed; whatever json-c allocates is released
- * when owner is reset or deleted, so an error anywhere frees it too.
+ * UnprocessedKeys of BatchGetItem: only for the table asked, and at most
+ * the keys one request may ask for, each with the table's key shape.
+ */
+static void
+dyn_check_unprocessed(const DynExpect *e, struct json_object *unprocessed)
+{
+	const char *op = dyn_operation_name(e->op);
+	struct json_object *ka;
+	struct json_object *keys;
+
+	if (!json_object_is_type(unprocessed, json_type_object))
+		dyn_bad_response(op, e->table, "\"UnprocessedKeys\" is not an object.");
+	if (json_object_object_length(unprocessed) == 0)
+		return;
+	if (json_object_object_length(unprocessed) != 1 ||
+		!json_object_object_get_ex(unprocessed, e->table, &ka) ||
+		!json_object_is_type(ka, json_type_object) ||
+		!json_object_object_get_ex(ka, "Keys", &keys) ||
+		!json_object_is_type(keys, json_type_array) ||
+		json_object_array_length(keys) < 1 ||
+		json_object_array_length(keys) > DYN_BATCH_MAX_KEYS)
+		dyn_bad_response(op, e->table,
+						 "\"UnprocessedKeys\" is not a list of keys of the table asked.");
+	for (size_t i = 0; i < json_object_array_length(keys); i++)
+		dyn_check_key(e, json_object_array_get_idx(keys, i), "A key of \"UnprocessedKeys\"");
+}
+
+/* Bits of the members dyn_parse_page reads, each allowed once. */
+#define DYN_M_ITEMS		0x01
+#define DYN_M_ITEM		0x02
+#define DYN_M_RESPONSES	0x04
+#define DYN_M_COUNT		0x08
+#define DYN_M_SCANNED	0x10
+#define DYN_M_CAPACITY	0x20
+#define DYN_M_LASTKEY	0x40
+#define DYN_M_UNPROC	0x80
+
+/* One member of a response other than the items: checked, then read. */
+static void
+dyn_parse_member(const DynExpect *e, DynText *sc, DynCheck *chk, DynPage *page,
+				 int member, MemoryContext owner)
+{
+	const char *op = dyn_operation_name(e->op);
+	const char *vstart;
+	struct json_object *val;
+
+	dyn_text_ws(sc);
+	vstart = sc->p;
+	dyn_step(e, sc, chk, dyn_text_check_value(sc, chk));
+	switch (member)
+	{
+		case DYN_M_COUNT:
+		case DYN_M_SCANNED:
+			{
+				char	   *end;
+				long		n;
+
+				if (!isdigit((unsigned char) *vstart))
+					dyn_bad_response(op, e->table, "A count of the response is not an integer.");
+				errno = 0;
+				n = strtol(vstart, &end, 10);
+				if (end != sc->p || errno != 0 || n < 0 || n > INT_MAX)
+					dyn_bad_response(op, e->table, "A count of the response is not an integer.");
+				if (member == DYN_M_COUNT)
+					page->count = (int) n;
+				else
+					page->scanned_count = (int) n;
+				break;
+			}
+		case DYN_M_CAPACITY:
+			val = dyn_parse_slice(e, vstart, sc->p, owner);
+			page->capacity = dyn_capacity_units(e, val);
+			break;
+		case DYN_M_LASTKEY:
+			if (*vstart == 'n')
+				break;			/* null: no key, as if it were not there */
+			{
+				DynText		kt = {vstart, vstart, sc->p};
+
+				/* a key is a map of attribute values, checked as such */
+				if (!dyn_text_check_item(&kt, chk))
+					dyn_check_failed(op, e->table, sc->start, chk);
+			}
+			val = dyn_parse_slice(e, vstart, sc->p, owner);
+			dyn_check_key(e, val, "\"LastEvaluatedKey\"");
+			page->last_key = val;
+			break;
+		case DYN_M_UNPROC:
+			val = dyn_parse_slice(e, vstart, sc->p, owner);
+			dyn_check_unprocessed(e, val);
+			if (json_object_object_length(val) > 0)
+				page->unprocessed = val;
+			break;
+	}
+}
+
+/* Which member a name is, as a DYN_M_ bit; 0 for one not read. */
+static int
+dyn_member_bit(const char *key, int keylen)
+{
+	static const struct
+	{
+		const char *name;
+		int			bit;
+	}			members[] = {
+		{"Items", DYN_M_ITEMS}, {"Item", DYN_M_ITEM}, {"Responses", DYN_M_RESPONSES},
+		{"Count", DYN_M_COUNT}, {"ScannedCount", DYN_M_SCANNED},
+		{"ConsumedCapacity", DYN_M_CAPACITY}, {"LastEvaluatedKey", DYN_M_LASTKEY},
+		{"UnprocessedKeys", DYN_M_UNPROC}
+	};
+
+	for (int i = 0; i < lengthof(members); i++)
+		if (dyn_key_is(key, keylen, members[i].name))
+			return members[i].bit;
+	return 0;
+}
+
+/*
+ * Read a Scan, Query, GetItem or BatchGetItem response to the request e
+ * describes.  The body must live as long as the page (in owner or longer);
+ * the whole of it is checked, the items located, the small parts (keys,
+ * counts) parsed; whatever json-c allocates is released when owner is
+ * reset or deleted, so an error anywhere frees it too.  With a trail, a
+ * LastEvaluatedKey that an earlier page of the same read ended with is an
+ * error: paging would never end.
  */
 void
-dyn_parse_page(const char *body, size_t len, DynPage *page, const char *table,
-			   MemoryContext owner, DynItemIndex *prefix)
+dyn_parse_page(const char *body, size_t len, DynPage *page, const DynExpect *e,
+			   DynKeyTrail *trail, MemoryContext owner, DynItemIndex *prefix)
 {
 	DynText		sc = {body, body, body + len};
 	MemoryContext oldcxt = MemoryContextSwitchTo(owner);
 	MemoryContextCallback *cb;
+	DynCheck	chk;
+	int			seen = 0;
 
 	memset(page, 0, sizeof(DynPage));
 	page->body = body;
-	page->tokener = json_tokener_new();
-	if (page->tokener == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	page->operation = dyn_operation_name(e->op);
+	page->table = e->table;
+	page->tokener = dyn_tokener();
 	cb = palloc(sizeof(MemoryContextCallback));
 	cb->func = dyn_release_tokener;
 	cb->arg = page->tokener;
 	MemoryContextRegisterResetCallback(owner, cb);
+	dyn_check_init(&chk, owner);
 
-	dyn_expect(&sc, '{');
+	dyn_expect_char(e, &sc, &chk, '{');
 	dyn_text_ws(&sc);
 	if (sc.p < sc.end && *sc.p == '}')
 		sc.p++;
 	else
-		for (;;)
+		do
 		{
 			const char *key;
 			int			keylen;
-			const char *vstart;
+			int			member;
 
-			dyn_skip_string(&sc, &key, &keylen);
-			dyn_expect(&sc, ':');
-			dyn_text_ws(&sc);
-			vstart = sc.p;
-			if (dyn_key_is(key, keylen, "Items"))
+			dyn_step(e, &sc, &chk, dyn_check_name(&sc, &chk, &key, &keylen));
+			dyn_expect_char(e, &sc, &chk, ':');
+			member = dyn_member_bit(key, keylen);
+			if (member & seen)
+				dyn_bad_response(dyn_operation_name(e->op), e->table,
+								 psprintf("The response holds \"%.*s\" twice.", keylen, key));
+			seen |= member;
+			if (member == DYN_M_ITEMS)
+				dyn_index_items(e, &sc, &chk, page, prefix);
+			else if (member == DYN_M_RESPONSES)
+				dyn_parse_responses(e, &sc, &chk, page);
+			else if (member == DYN_M_ITEM)
 			{
-				dyn_index_items(&sc, page, prefix);
-				page->has_items = true;
-			}
-			else if (dyn_key_is(key, keylen, "Item"))
-			{
-				dyn_skip_value(&sc);
-				if (*vstart != '{')
-					dyn_bad_response("\"Item\" is not an object.");
+				dyn_text_ws(&sc);
 				page->item_off = palloc(sizeof(int));
 				page->item_len = palloc(sizeof(int));
-				page->item_off[0] = (int) (vstart - body);
-				page->item_len[0] = (int) (sc.p - vstart);
+				page->item_off[0] = (int) (sc.p - body);
+				dyn_step(e, &sc, &chk, dyn_text_check_item(&sc, &chk));
+				page->item_len[0] = (int) (sc.p - body) - page->item_off[0];
 				page->nitems = 1;
-				page->has_items = true;
-			}
-			else if (dyn_key_is(key, keylen, "Responses"))
-			{
-				/* BatchGetItem: {"TABLE": [items]} */
-				page->has_items = true;
-				dyn_expect(&sc, '{');
-				dyn_text_ws(&sc);
-				while (sc.p < sc.end && *sc.p != '}')
-				{
-					const char *name;
-					int			namelen;
-
-					dyn_skip_string(&sc, &name, &namelen);
-					dyn_expect(&sc, ':');
-					if (dyn_key_is(name, namelen, table))
-						dyn_index_items(&sc, page, NULL);
-					else
-						dyn_skip_value(&sc);
-					dyn_text_ws(&sc);
-					if (sc.p < sc.end && *sc.p == ',')
-						sc.p++;
-					dyn_text_ws(&sc);
-				}
-				dyn_expect(&sc, '}');
 			}
 			else
-			{
-				struct json_object *val;
-
-				dyn_skip_value(&sc);
-				if (dyn_key_is(key, keylen, "Count") ||
-					dyn_key_is(key, keylen, "ScannedCount"))
-				{
-					char	   *end;
-					long		n = strtol(vstart, &end, 10);
-
-					if (end != sc.p || n < 0 || n > INT_MAX)
-						dyn_bad_response("A count of the response is not an integer.");
-					if (key[0] == 'C')
-						page->count = (int) n;
-					else
-						page->scanned_count = (int) n;
-				}
-				else if (dyn_key_is(key, keylen, "ConsumedCapacity"))
-				{
-					val = dyn_parse_slice(vstart, sc.p, owner);
-					page->capacity = dyn_capacity_units(val);
-				}
-				else if (dyn_key_is(key, keylen, "LastEvaluatedKey") && *vstart != 'n')
-				{
-					val = dyn_parse_slice(vstart, sc.p, owner);
-					if (!json_object_is_type(val, json_type_object))
-						dyn_bad_response("\"LastEvaluatedKey\" is not an object.");
-					page->last_key = val;
-				}
-				else if (dyn_key_is(key, keylen, "UnprocessedKeys"))
-				{
-					val = dyn_parse_slice(vstart, sc.p, owner);
-					if (json_object_is_type(val, json_type_object) &&
-						json_object_object_length(val) > 0)
-						page->unprocessed = val;
-				}
-			}
-			dyn_text_ws(&sc);
-			if (sc.p < sc.end && *sc.p == ',')
-			{
-				sc.p++;
-				continue;
-			}
-			dyn_expect(&sc, '}');
-			break;
-		}
+				dyn_parse_member(e, &sc, &chk, page, member, owner);
+		} while (dyn_next_member(e, &sc, &chk, '}'));
+	dyn_step(e, &sc, &chk, dyn_check_unique(&chk, 0));
+	dyn_check_done(&chk);
 	dyn_text_ws(&sc);
 	if (sc.p != sc.end)
-		dyn_bad_response("The response has text after its object.");
+		dyn_bad_response(dyn_operation_name(e->op), e->table,
+						 "The response has text after its object.");
+	seen &= DYN_M_ITEMS | DYN_M_ITEM | DYN_M_RESPONSES;
+	if (seen & (seen - 1))
+		dyn_bad_response(dyn_operation_name(e->op), e->table,
+						 "The response holds items in more than one member.");
+	page->has_items = seen != 0;
+	if (trail && page->last_key)
+		dyn_key_trail_step(trail, e, page->last_key);
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/* A key in one form for all ways of writing it, to compare keys by. */
+static void
+dyn_key_canonical(struct json_object *key, StringInfo out)
+{
+	int			n = json_object_object_length(key);
+	const char **names = palloc(sizeof(char *) * Max(n, 1));
+	int			i = 0;
+
+	{
+		/* the macro declares its loop variables */
+		json_object_object_foreach(key, name, value)
+		{
+			(void) value;
+			names[i++] = name;
+		}
+	}
+	qsort(names, n, sizeof(char *), pg_qsort_strcmp);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *value;
+		struct json_object_iterator it;
+		struct json_object *payload;
+		const char *type;
+
+		json_object_object_get_ex(key, names[i], &value);
+		it = json_object_iter_begin(value);
+		type = json_object_iter_peek_name(&it);
+		payload = json_object_iter_peek_value(&it);
+		appendStringInfo(out, "%zu:%s%s:", strlen(names[i]), names[i], type);
+		if (type[0] == 'N')
+			dyn_number_canonical(json_object_get_string(payload),
+								 json_object_get_string_len(payload), out);
+		else
+		{
+			appendStringInfo(out, "%d:", json_object_get_string_len(payload));
+			appendBinaryStringInfo(out, json_object_get_string(payload),
+								   json_object_get_string_len(payload));
+		}
+		appendStringInfoChar(out, ';');
+	}
+	pfree(names);
+}
+
+/*
+ * Start the trail of a paged read at start, its first ExclusiveStartKey
+ * (NULL: the beginning).  What it keeps lives in cxt.
+ */
+void
+dyn_key_trail_start(DynKeyTrail *trail, MemoryContext cxt, DynJson *start)
+{
+	memset(trail, 0, sizeof(DynKeyTrail));
+	trail->cxt = cxt;
+	trail->power = 1;
+	if (start)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		dyn_key_canonical(start, &buf);
+		trail->last = buf.data;
+		trail->lastlen = buf.len;
+		MemoryContextSwitchTo(oldcxt);
+	}
+}
+
+static bool
+dyn_same_key(const char *a, int alen, const char *b, int blen)
+{
+	return a != NULL && alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/*
+ * The read goes on after the key whose canonical text this is (member
+ * names it in errors).  A key the read started after before is a loop: the
+ * key it started from last, or any earlier one, found by keeping one key and
+ * comparing every later one with it, the kept key replaced after 1, 2, 4,
+ * 8 ... pages (Brent's method: any cycle is found within twice its length,
+ * with one key kept).
+ */
+static void
+dyn_trail_step_text(DynKeyTrail *trail, const char *operation, const char *table,
+					const char *member, const char *key, int len)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(trail->cxt);
+
+	if (dyn_same_key(trail->last, trail->lastlen, key, len) ||
+		dyn_same_key(trail->mark, trail->marklen, key, len))
+		dyn_bad_response(operation, table,
+						 psprintf("%s repeats a key an earlier page of this read ended with: the read would never end.",
+								  member));
+	if (trail->last)
+		pfree(trail->last);
+	trail->last = palloc(len + 1);
+	memcpy(trail->last, key, len);
+	trail->last[len] = '\0';
+	trail->lastlen = len;
+	trail->pages++;
+	if (++trail->steps >= trail->power)
+	{
+		if (trail->mark)
+			pfree(trail->mark);
+		trail->mark = pstrdup(trail->last);
+		trail->marklen = len;
+		trail->power *= 2;
+		trail->steps = 0;
+	}
+	MemoryContextSwitchTo(oldcxt);
+}
+
+static void
+dyn_key_trail_step(DynKeyTrail *trail, const DynExpect *e, struct json_object *key)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	dyn_key_canonical(key, &buf);
+	dyn_trail_step_text(trail, dyn_operation_name(e->op), e->table,
+						"\"LastEvaluatedKey\"", buf.data, buf.len);
+	pfree(buf.data);
 }
 
 static struct json_object *
@@ -846,7 +1211,8 @@ dyn_parse_item(DynPage *page, int index)
 	{
 		if (item)
 			json_object_put(item);
-		dyn_bad_response(psprintf("Item %d of the page is not a JSON object.", index + 1));
+		dyn_bad_response(page->operation, page->table,
+						 psprintf("Item %d of the page is not a JSON object.", index + 1));
 	}
 	return item;
 }
@@ -901,30 +1267,45 @@ dyn_page_item_kept(DynPage *page, int index, MemoryContext owner)
  * DescribeTable and ListTables
  * ---------------------------------------------------------------------
  */
+#define DYN_DESCRIBE	"DescribeTable"
+
+/* A string member, or NULL; one holding a NUL is not a name. */
 static char *
-dyn_get_string(struct json_object *obj, const char *key)
+dyn_get_string(const char *operation, struct json_object *obj, const char *key)
 {
 	struct json_object *val;
 
-	if (!json_object_object_get_ex(obj, key, &val) ||
+	if (!json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, key, &val) ||
 		!json_object_is_type(val, json_type_string))
 		return NULL;
+	if ((int) strlen(json_object_get_string(val)) != json_object_get_string_len(val))
+		dyn_bad_response(operation, NULL,
+						 psprintf("\"%s\" holds a NUL character.", key));
 	return pstrdup(json_object_get_string(val));
 }
 
 static char
 dyn_attribute_def_type(struct json_object *defs, const char *name)
 {
-	for (size_t i = 0; defs && i < json_object_array_length(defs); i++)
+	for (size_t i = 0; json_object_is_type(defs, json_type_array) &&
+		 i < json_object_array_length(defs); i++)
 	{
 		struct json_object *def = json_object_array_get_idx(defs, i);
-		char	   *n = dyn_get_string(def, "AttributeName");
-		char	   *t = dyn_get_string(def, "AttributeType");
+		char	   *n = dyn_get_string(DYN_DESCRIBE, def, "AttributeName");
+		char	   *t = dyn_get_string(DYN_DESCRIBE, def, "AttributeType");
 
 		if (n && t && strcmp(n, name) == 0)
+		{
+			if (strlen(t) != 1 || strchr("SNB", t[0]) == NULL)
+				dyn_bad_response(DYN_DESCRIBE, NULL,
+								 psprintf("Key attribute \"%s\" is of type \"%s\", not S, N or B.",
+										  name, t));
 			return t[0];
+		}
 	}
-	dyn_bad_response(psprintf("Key attribute \"%s\" has no definition.", name));
+	dyn_bad_response(DYN_DESCRIBE, NULL,
+					 psprintf("Key attribute \"%s\" has no definition.", name));
 	return 0;
 }
 
@@ -935,17 +1316,21 @@ dyn_parse_key_schema(struct json_object *obj, struct json_object *defs, DynKeySc
 
 	memset(key, 0, sizeof(DynKeySchema));
 	if (!json_object_object_get_ex(obj, "KeySchema", &schema) ||
-		!json_object_is_type(schema, json_type_array))
-		dyn_bad_response("A key schema is missing.");
+		!json_object_is_type(schema, json_type_array) ||
+		json_object_array_length(schema) < 1 || json_object_array_length(schema) > 2)
+		dyn_bad_response(DYN_DESCRIBE, NULL, "A key schema is missing.");
 	for (size_t i = 0; i < json_object_array_length(schema); i++)
 	{
 		struct json_object *elem = json_object_array_get_idx(schema, i);
-		char	   *name = dyn_get_string(elem, "AttributeName");
-		char	   *type = dyn_get_string(elem, "KeyType");
+		char	   *name = dyn_get_string(DYN_DESCRIBE, elem, "AttributeName");
+		char	   *type = dyn_get_string(DYN_DESCRIBE, elem, "KeyType");
+		bool		hash = type && strcmp(type, "HASH") == 0;
 
-		if (name == NULL || type == NULL)
-			dyn_bad_response("A key schema element is incomplete.");
-		if (strcmp(type, "HASH") == 0)
+		if (name == NULL || *name == '\0' || type == NULL ||
+			(!hash && strcmp(type, "RANGE") != 0) ||
+			(hash ? key->hash : key->range) != NULL)
+			dyn_bad_response(DYN_DESCRIBE, NULL, "A key schema element is incomplete or repeated.");
+		if (hash)
 		{
 			key->hash = name;
 			key->hash_type = dyn_attribute_def_type(defs, name);
@@ -957,7 +1342,7 @@ dyn_parse_key_schema(struct json_object *obj, struct json_object *defs, DynKeySc
 		}
 	}
 	if (key->hash == NULL)
-		dyn_bad_response("A key schema has no partition key.");
+		dyn_bad_response(DYN_DESCRIBE, NULL, "A key schema has no partition key.");
 }
 
 static void
@@ -976,7 +1361,7 @@ dyn_parse_indexes(struct json_object *table, struct json_object *defs, const cha
 		DynIndex   *index = palloc0(sizeof(DynIndex));
 		char	   *ptype = NULL;
 
-		index->name = dyn_get_string(elem, "IndexName");
+		index->name = dyn_get_string(DYN_DESCRIBE, elem, "IndexName");
 		index->global = global;
 		dyn_parse_key_schema(elem, defs, &index->key);
 		index->projection = DYN_PROJECT_KEYS_ONLY;
@@ -984,7 +1369,7 @@ dyn_parse_indexes(struct json_object *table, struct json_object *defs, const cha
 		{
 			struct json_object *nonkey;
 
-			ptype = dyn_get_string(proj, "ProjectionType");
+			ptype = dyn_get_string(DYN_DESCRIBE, proj, "ProjectionType");
 			if (ptype && strcmp(ptype, "ALL") == 0)
 				index->projection = DYN_PROJECT_ALL;
 			else if (ptype && strcmp(ptype, "INCLUDE") == 0)
@@ -992,38 +1377,58 @@ dyn_parse_indexes(struct json_object *table, struct json_object *defs, const cha
 			if (json_object_object_get_ex(proj, "NonKeyAttributes", &nonkey) &&
 				json_object_is_type(nonkey, json_type_array))
 				for (size_t j = 0; j < json_object_array_length(nonkey); j++)
-					index->nonkey = lappend(index->nonkey,
-											pstrdup(json_object_get_string(json_object_array_get_idx(nonkey, j))));
+				{
+					struct json_object *name = json_object_array_get_idx(nonkey, j);
+
+					if (!json_object_is_type(name, json_type_string) ||
+						(int) strlen(json_object_get_string(name)) != json_object_get_string_len(name))
+						dyn_bad_response(DYN_DESCRIBE, NULL,
+										 "\"NonKeyAttributes\" holds something other than a name.");
+					index->nonkey = lappend(index->nonkey, pstrdup(json_object_get_string(name)));
+				}
 		}
 		if (index->name)
 			info->indexes = lappend(info->indexes, index);
 	}
 }
 
+/* A count of the table's description, or 0 where it does not say. */
+static double
+dyn_table_count(struct json_object *table, const char *key)
+{
+	struct json_object *val;
+	double		n;
+
+	if (!json_object_object_get_ex(table, key, &val))
+		return 0;
+	n = json_object_get_double(val);
+	if (!json_object_is_type(val, json_type_int) || !(n >= 0 && n < 1e18))
+		dyn_bad_response(DYN_DESCRIBE, NULL,
+						 psprintf("\"%s\" is not a count.", key));
+	return n;
+}
+
 DynTableInfo *
 dyn_parse_table_description(const char *body, size_t len)
 {
-	struct json_object *root = dyn_parse_json(body, len);
+	struct json_object *root = dyn_parse_json(DYN_DESCRIBE, NULL, body, len);
 	DynTableInfo *info = palloc0(sizeof(DynTableInfo));
 
 	PG_TRY();
 	{
 		struct json_object *table;
 		struct json_object *defs = NULL;
-		struct json_object *val;
 
 		if (!json_object_object_get_ex(root, "Table", &table) ||
 			!json_object_is_type(table, json_type_object))
-			dyn_bad_response("DescribeTable answered without \"Table\".");
+			dyn_bad_response(DYN_DESCRIBE, NULL, "DescribeTable answered without \"Table\".");
 		json_object_object_get_ex(table, "AttributeDefinitions", &defs);
-		info->table = dyn_get_string(table, "TableName");
+		info->table = dyn_get_string(DYN_DESCRIBE, table, "TableName");
 		dyn_parse_key_schema(table, defs, &info->key);
 		dyn_parse_indexes(table, defs, "LocalSecondaryIndexes", false, info);
 		dyn_parse_indexes(table, defs, "GlobalSecondaryIndexes", true, info);
-		if (json_object_object_get_ex(table, "ItemCount", &val))
-			info->item_count = json_object_get_double(val);
-		if (json_object_object_get_ex(table, "TableSizeBytes", &val))
-			info->size_bytes = json_object_get_double(val);
+		info->item_count = dyn_table_count(table, "ItemCount");
+		info->size_bytes = dyn_table_count(table, "TableSizeBytes");
 	}
 	PG_FINALLY();
 	{
@@ -1033,23 +1438,37 @@ dyn_parse_table_description(const char *body, size_t len)
 	return info;
 }
 
-/* The table names of one ListTables page; *last: where the next starts. */
+/*
+ * The table names of one ListTables page; *last: where the next starts,
+ * which must not be where an earlier page of trail's listing started.
+ */
 List *
-dyn_parse_table_names(const char *body, size_t len, char **last)
+dyn_parse_table_names(const char *body, size_t len, char **last, DynKeyTrail *trail)
 {
-	struct json_object *root = dyn_parse_json(body, len);
+	struct json_object *root = dyn_parse_json("ListTables", NULL, body, len);
 	List	   *names = NIL;
 
 	PG_TRY();
 	{
 		struct json_object *list;
 
-		*last = dyn_get_string(root, "LastEvaluatedTableName");
+		*last = dyn_get_string("ListTables", root, "LastEvaluatedTableName");
+		if (*last)
+			dyn_trail_step_text(trail, "ListTables", NULL, "\"LastEvaluatedTableName\"",
+								*last, (int) strlen(*last));
 		if (json_object_object_get_ex(root, "TableNames", &list) &&
 			json_object_is_type(list, json_type_array))
 			for (size_t i = 0; i < json_object_array_length(list); i++)
-				names = lappend(names,
-								pstrdup(json_object_get_string(json_object_array_get_idx(list, i))));
+			{
+				struct json_object *name = json_object_array_get_idx(list, i);
+
+				if (!json_object_is_type(name, json_type_string) ||
+					(int) strlen(json_object_get_string(name)) != json_object_get_string_len(name) ||
+					json_object_get_string_len(name) == 0)
+					dyn_bad_response("ListTables", NULL,
+									 "\"TableNames\" holds something other than a table name.");
+				names = lappend(names, pstrdup(json_object_get_string(name)));
+			}
 	}
 	PG_FINALLY();
 	{

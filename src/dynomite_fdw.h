@@ -119,7 +119,18 @@ typedef struct DynError
 extern void dyn_parse_error(const char *body, size_t len, DynError *err);
 extern bool dyn_error_is_retryable(long status, const DynError *err);
 pg_noreturn extern void dyn_report_error(const char *operation, const DynOptions *opts,
-										 long status, const DynError *err);
+										 long status, const DynError *err, int tries);
+
+/*
+ * The most a response may hold before it is cut off: DynamoDB sends at most
+ * 1 MB of data a page (and the item crossing it) and 16 MB a BatchGetItem,
+ * which JSON makes larger; see dyn_response_limit.
+ */
+#define DYN_RESPONSE_LIMIT			(4 * 1024 * 1024)
+#define DYN_BATCH_RESPONSE_LIMIT	(48 * 1024 * 1024)
+#define DYN_BATCH_MAX_KEYS			100 /* keys one BatchGetItem may ask for */
+
+extern size_t dyn_response_limit(const char *operation);
 
 /* The read operations. */
 typedef enum DynOperation
@@ -184,6 +195,8 @@ typedef struct DynRequest
 typedef struct DynPage
 {
 	const char *body;			/* the response text */
+	const char *operation;		/* what it answers, for errors */
+	const char *table;
 	bool		has_items;		/* Items, Item or Responses was there */
 	int			nitems;
 	int		   *item_off;		/* where each item starts in body */
@@ -197,6 +210,38 @@ typedef struct DynPage
 	DynJson    *unprocessed;	/* BatchGetItem's UnprocessedKeys, or NULL */
 } DynPage;
 
+/*
+ * What a response must be: the answer to which request on which table, and
+ * the key a LastEvaluatedKey or a key to retry must have: nkeys attributes
+ * of these names and types (table keys, then the index's), or with nkeys 0
+ * (the key schema is not known) any one to four of S, N or B.
+ */
+typedef struct DynExpect
+{
+	DynOperation op;
+	const char *table;
+	int			nkeys;
+	const char *key_names[4];
+	char		key_types[4];
+} DynExpect;
+
+/*
+ * The LastEvaluatedKeys of one paged read (a Scan, a segment, the Query of
+ * one partition): a key the read started after before means it loops.
+ */
+typedef struct DynKeyTrail
+{
+	MemoryContext cxt;			/* where the keys kept live */
+	char	   *last;			/* the key the read now goes on after */
+	int			lastlen;
+	char	   *mark;			/* a key every later one is compared with */
+	int			marklen;
+	long		steps;			/* pages since the mark was set */
+	long		power;			/* pages until it is set again */
+	long		pages;
+} DynKeyTrail;
+
+extern void dyn_key_trail_start(DynKeyTrail *trail, MemoryContext cxt, DynJson *start);
 extern char *dyn_build_request(const DynRequest *req, DynJson *start_key, bool pretty);
 extern char *dyn_build_unprocessed_request(DynJson *unprocessed);
 /* Items of a response located while it arrives (see dyn_item_index_feed). */
@@ -205,6 +250,7 @@ typedef struct DynItemIndex
 	MemoryContext cxt;			/* where item_off and item_len live */
 	int			stage;
 	int			pos;			/* how far the text is read */
+	int			resume_at;		/* cut short: wait until this much has come */
 	int			items_at;		/* where the '[' of Items is, or -1 */
 	int			after_last;		/* where the last item located ends */
 	int			nitems;
@@ -216,8 +262,8 @@ typedef struct DynItemIndex
 extern void dyn_item_index_reset(DynItemIndex *ix, MemoryContext cxt);
 extern void dyn_item_index_feed(DynItemIndex *ix, const char *body, int len);
 extern void dyn_parse_page(const char *body, size_t len, DynPage *page,
-						   const char *table, MemoryContext owner,
-						   DynItemIndex *prefix);
+						   const DynExpect *expect, DynKeyTrail *trail,
+						   MemoryContext owner, DynItemIndex *prefix);
 extern DynJson *dyn_page_item(DynPage *page, int index);
 extern DynJson *dyn_page_item_kept(DynPage *page, int index, MemoryContext owner);
 
@@ -256,7 +302,8 @@ typedef struct DynTableInfo
 } DynTableInfo;
 
 extern DynTableInfo *dyn_parse_table_description(const char *body, size_t len);
-extern List *dyn_parse_table_names(const char *body, size_t len, char **last);
+extern List *dyn_parse_table_names(const char *body, size_t len, char **last,
+								   DynKeyTrail *trail);
 extern char *dyn_build_describe_request(const char *table);
 extern char *dyn_build_list_tables_request(const char *start);
 
@@ -273,6 +320,9 @@ typedef struct DynTokenScope
 	const char *key_names[4];	/* table keys, then the index's */
 	char		key_types[4];
 } DynTokenScope;
+
+extern bool dyn_key_valid(DynJson *key, int nkeys, const char *const *names,
+						  const char *types, const char **what);
 
 extern char *dyn_request_binding(const DynRequest *req);
 extern char *dyn_token_encode(const DynTokenScope *scope, DynJson *key);
@@ -316,6 +366,59 @@ dyn_text_char(DynText *t, char c)
 	return true;
 }
 
+/*
+ * How deep DynamoDB JSON may nest: 32 levels of M and L as DynamoDB allows,
+ * and room for the item and the response around them.  json-c is given the
+ * same limit, in JSON levels.
+ */
+#define DYN_MAX_NESTING		34
+#define DYN_JSON_MAX_DEPTH	(2 * DYN_MAX_NESTING + 4)
+
+/* A member name met by a check, for finding names given twice. */
+typedef struct DynName
+{
+	const char *s;				/* raw text, between the quotes */
+	int			len;
+	bool		escaped;		/* holds escapes: compare decoded */
+} DynName;
+
+/*
+ * The state of a strict check of response text.  A check that fails sets
+ * what (a description) and at (where); one that fails with what NULL ran
+ * out of text, so the same text with more after it may pass.
+ */
+typedef struct DynCheck
+{
+	const char *what;
+	const char *at;
+	bool		out_of_memory;
+	MemoryContext cxt;			/* where room for more names comes from */
+	DynName    *names;			/* names of the objects being checked */
+	int			nnames;
+	int			maxnames;
+	DynName		first[32];
+} DynCheck;
+
+/* A number as DynamoDB writes it, located in its text. */
+typedef struct DynNumber
+{
+	bool		negative;
+	bool		zero;
+	const char *first;			/* first and last significant digit */
+	const char *last;
+	long		exponent;		/* of the first significant digit */
+} DynNumber;
+
+extern void dyn_check_init(DynCheck *chk, MemoryContext cxt);
+extern void dyn_check_done(DynCheck *chk);
+extern bool dyn_check_name(DynText *t, DynCheck *chk, const char **s, int *len);
+extern bool dyn_check_unique(DynCheck *chk, int base);
+extern bool dyn_text_check_value(DynText *t, DynCheck *chk);
+extern bool dyn_text_check_item(DynText *t, DynCheck *chk);
+extern bool dyn_number_parse(const char *s, int len, DynNumber *num);
+extern bool dyn_number_check(const char *s, int len, const char **what);
+extern void dyn_number_canonical(const char *s, int len, StringInfo out);
+extern bool dyn_base64_check(const char *s, int len);
 extern bool dyn_text_string(DynText *t, const char **s, int *len, bool escapes);
 extern bool dyn_text_literal(DynText *t, const char *word);
 extern bool dyn_text_skip(DynText *t);

@@ -644,10 +644,16 @@ dyn_fill_batch(DynJoinState *js)
 	if (keys != NIL)
 	{
 		DynRequest	req = js->base;
+		DynExpect	expect = {DYN_OP_BATCHGETITEM, js->base.table, js->nkeys};
 		char	   *body;
 		int			tries = 0;
 		int			cap = list_length(keys);
 
+		for (int i = 0; i < js->nkeys; i++)
+		{
+			expect.key_names[i] = js->key_names[i];
+			expect.key_types[i] = js->key_types[i];
+		}
 		js->item_keys = palloc(sizeof(char *) * cap);
 		js->items = palloc(sizeof(DynJson *) * cap);
 		req.keys = keys;
@@ -663,7 +669,7 @@ dyn_fill_batch(DynJoinState *js)
 
 			CHECK_FOR_INTERRUPTS();
 			dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
-			dyn_parse_page(resp.body.data, resp.body.len, &page, js->base.table,
+			dyn_parse_page(resp.body.data, resp.body.len, &page, &expect, NULL,
 						   js->batch_cxt, NULL);
 			js->requests += 1 + resp.retries;
 			js->retries += resp.retries;

@@ -197,6 +197,7 @@ dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	DynConnection *conn = dyn_get_connection(server, user, opts);
 	List	   *commands = NIL;
 	char	   *start = NULL;
+	DynKeyTrail trail;
 
 	if (stmt->options != NIL)
 		ereport(ERROR,
@@ -204,6 +205,7 @@ dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(stmt->options))->defname),
 				 errhint("IMPORT FOREIGN SCHEMA for dynomite_fdw takes no options.")));
 
+	dyn_key_trail_start(&trail, CurrentMemoryContext, NULL);
 	do
 	{
 		char	   *body = dyn_build_list_tables_request(start);
@@ -213,7 +215,7 @@ dynomiteImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 		CHECK_FOR_INTERRUPTS();
 		dyn_request(conn, opts, "ListTables", body, strlen(body), &resp);
-		names = dyn_parse_table_names(resp.body.data, resp.body.len, &start);
+		names = dyn_parse_table_names(resp.body.data, resp.body.len, &start, &trail);
 
 		foreach(lc, names)
 		{

@@ -46,10 +46,11 @@ static const DynOptionDef dyn_options[] = {
 	{"max_retries", ForeignServerRelationId},
 	{"fdw_startup_cost", ForeignServerRelationId},
 	{"fdw_tuple_cost", ForeignServerRelationId},
-	{"token_secret", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
+	/* a secret: in the user mapping, which only its user and superusers read */
+	{"token_secret", UserMappingRelationId},
 	{"table", ForeignTableRelationId},
 	{"page_size", ForeignTableRelationId},
 	{"consistent_read", ForeignTableRelationId},
@@ -358,15 +359,41 @@ dyn_find_option(List *options, const char *name)
 }
 
 /*
- * Credentials: the user mapping's, or for a superuser without any, the
- * server process's standard AWS variables.  A non-superuser must bring keys
- * of their own, for the reason postgres_fdw demands a password: otherwise
- * they would act with the server's identity.
+ * Whether a request may be signed with the machine's credentials (the
+ * server process's environment, and any other source of the machine's own
+ * that comes later): only for a superuser's user mapping on a server a
+ * superuser owns.  For the reason postgres_fdw demands a password: a
+ * non-superuser would otherwise act with the machine's identity, and a
+ * server a non-superuser owns has an endpoint of their choosing, to which a
+ * superuser's query would send requests signed with the machine's keys.
+ */
+static bool
+dyn_machine_credentials_allowed(ForeignServer *server, UserMapping *user,
+								const char **why)
+{
+	if (!superuser_arg(user ? user->userid : GetUserId()))
+	{
+		*why = "Non-superusers must give access_key_id and secret_access_key in their user mapping.";
+		return false;
+	}
+	if (!superuser_arg(server->owner))
+	{
+		*why = psprintf("Server \"%s\" is owned by a non-superuser, so its requests are never signed with the server process's credentials.",
+						server->servername);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Credentials: the user mapping's, or where dyn_machine_credentials_allowed
+ * says so, the server process's standard AWS variables.
  */
 static void
-dyn_merge_credentials(DynOptions *opts, UserMapping *user)
+dyn_merge_credentials(DynOptions *opts, ForeignServer *server, UserMapping *user)
 {
 	List	   *umopts = user ? user->options : NIL;
+	const char *why;
 
 	opts->access_key_id = dyn_find_option(umopts, "access_key_id");
 	opts->secret_access_key = dyn_find_option(umopts, "secret_access_key");
@@ -375,11 +402,11 @@ dyn_merge_credentials(DynOptions *opts, UserMapping *user)
 	if (opts->access_key_id && opts->secret_access_key)
 		return;
 
-	if (!superuser_arg(user ? user->userid : GetUserId()))
+	if (!dyn_machine_credentials_allowed(server, user, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
 				 errmsg("AWS credentials are required"),
-				 errdetail("Non-superusers must give access_key_id and secret_access_key in their user mapping."),
+				 errdetail("%s", why),
 				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (ADD access_key_id '...', ADD secret_access_key '...').")));
 
 	opts->access_key_id = getenv("AWS_ACCESS_KEY_ID");
@@ -432,7 +459,6 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 	opts->max_retries = value ? dyn_parse_int("max_retries", value, 0, DYN_MAX_MAX_RETRIES)
 		: DYN_DEFAULT_MAX_RETRIES;
 
-	opts->token_secret = dyn_find_option(server->options, "token_secret");
 
 	value = dyn_find_option(server->options, "fdw_startup_cost");
 	opts->fdw_startup_cost = value ? dyn_parse_cost("fdw_startup_cost", value)
@@ -442,7 +468,10 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 		: DYN_DEFAULT_TUPLE_COST;
 
 	if (credentials)
-		dyn_merge_credentials(opts, user);
+	{
+		dyn_merge_credentials(opts, server, user);
+		opts->token_secret = user ? dyn_find_option(user->options, "token_secret") : NULL;
+	}
 	return opts;
 }
 

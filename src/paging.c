@@ -57,6 +57,8 @@ typedef struct DynPager
 	int			ncols;
 	DynRequest	req;			/* conditions; no Limit, no start */
 	DynTokenScope scope;
+	DynExpect	expect;			/* what its responses must be */
+	DynKeyTrail trail;			/* the keys its pages ended with */
 	DynJson    *start_key;
 	int			page_size;		/* 0: DynamoDB's pages */
 
@@ -295,6 +297,16 @@ dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *sta
 	else if (start_at)
 		p->start_key = dyn_start_at_key(start_at, &p->scope, cxt);
 
+	p->expect.op = p->req.op;
+	p->expect.table = p->req.table;
+	p->expect.nkeys = p->scope.nkeys;
+	for (int i = 0; i < p->scope.nkeys; i++)
+	{
+		p->expect.key_names[i] = p->scope.key_names[i];
+		p->expect.key_types[i] = p->scope.key_types[i];
+	}
+	dyn_key_trail_start(&p->trail, cxt, p->start_key);
+
 	MemoryContextSwitchTo(oldcxt);
 	return p;
 }
@@ -332,7 +344,8 @@ dyn_pager_fetch(DynPager *p, int limit)
 	dyn_request(p->conn, p->opts, dyn_operation_name(p->req.op), body, strlen(body), &resp);
 	pfree(body);
 	p->raw = resp.body.data;
-	dyn_parse_page(resp.body.data, resp.body.len, &p->page, p->req.table, p->page_cxt, NULL);
+	dyn_parse_page(resp.body.data, resp.body.len, &p->page, &p->expect, &p->trail,
+				   p->page_cxt, NULL);
 	MemoryContextSwitchTo(oldcxt);
 
 	p->started = true;

@@ -29,7 +29,6 @@
 
 #include "dynomite_fdw.h"
 
-#define DYN_BATCH_KEYS	100
 
 /*
  * A paged sequence of requests: the whole Scan (or one of its segments), the
@@ -52,6 +51,7 @@ typedef struct DynStream
 	int			npages;			/* pages received in this execution */
 	StringInfoData body;		/* the response on its way, in cxt[1 - cur] */
 	DynItemIndex index;			/* its items, located as it arrives */
+	DynKeyTrail trail;			/* the keys the pages of its read ended with */
 } DynStream;
 
 typedef struct DynScanState
@@ -61,6 +61,7 @@ typedef struct DynScanState
 	DynConnection *conn;
 	DynPlan    *plan;
 	DynRequest	base;			/* what every request of the scan shares */
+	DynExpect	expect;			/* what its responses must be */
 
 	int			ncolumns;
 	DynColumn  *columns;		/* the columns the query needs */
@@ -235,6 +236,15 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 
 	s->base.op = s->plan->op;
 	s->base.table = s->opts->table;
+	s->expect.op = s->plan->op;
+	s->expect.table = s->opts->table;
+	foreach(lc, s->plan->token_keys)
+	{
+		if (foreach_current_index(lc) % 2 == 0)
+			s->expect.key_names[s->expect.nkeys] = strVal(lfirst(lc));
+		else
+			s->expect.key_types[s->expect.nkeys++] = (char) intVal(lfirst(lc));
+	}
 	s->base.index = s->plan->index;
 	s->base.forward = s->plan->forward;
 	s->base.consistent_read = s->opts->consistent_read && !s->plan->global_index;
@@ -518,6 +528,8 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 			if (st->started && st->page.last_key == NULL)
 				return NULL;
 			start_key = st->started ? st->page.last_key : s->start_key;
+			if (!st->started)
+				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
 			if (!dyn_render_conditions(s, 0, &req))
 				return NULL;
 			req.limit = dyn_request_limit(s, &enough);
@@ -539,6 +551,7 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 				if (!st->started)
 					start_key = s->start_key;
 				st->partition = s->partition++;
+				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
 			}
 			if (st->partition >= list_length(s->partitions))
 				return NULL;
@@ -572,8 +585,8 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 			if (s->next_key >= list_length(s->keys))
 				return NULL;
 			req.keys = list_copy_tail(s->keys, s->next_key);
-			if (list_length(req.keys) > DYN_BATCH_KEYS)
-				req.keys = list_truncate(req.keys, DYN_BATCH_KEYS);
+			if (list_length(req.keys) > DYN_BATCH_MAX_KEYS)
+				req.keys = list_truncate(req.keys, DYN_BATCH_MAX_KEYS);
 			s->next_key += list_length(req.keys);
 			break;
 	}
@@ -763,15 +776,17 @@ dyn_next_page(DynScanState *s)
 	st->inflight = false;
 	dyn_async_finish(arrived, s->opts, &resp);
 	/* the page keeps the response text; items are parsed as they are read */
-	dyn_parse_page(resp.body.data, resp.body.len, &page, s->base.table, next,
+	dyn_parse_page(resp.body.data, resp.body.len, &page, &s->expect, &st->trail, next,
 				   resp.retries == 0 ? &st->index : NULL);
 	if (!page.has_items && !s->base.count_only &&
 		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY ||
 		 s->plan->op == DYN_OP_BATCHGETITEM))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_REPLY_HANDLE),
-				 errmsg("invalid response from DynamoDB"),
-				 errdetail("A %s response without items.", dyn_operation_name(s->plan->op))));
+				 errmsg("invalid %s response from DynamoDB", dyn_operation_name(s->plan->op)),
+				 errdetail("A %s response without items.", dyn_operation_name(s->plan->op)),
+				 errcontext("DynamoDB %s request on table \"%s\"",
+							dyn_operation_name(s->plan->op), s->base.table)));
 	MemoryContextSwitchTo(oldcxt);
 
 	/* a look at the first items, before the next request goes out */

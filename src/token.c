@@ -196,29 +196,72 @@ dyn_token_encode(const DynTokenScope *scope, DynJson *key)
 }
 
 /*
- * Check that a key object holds exactly the scope's key attributes, each a
- * string of its DynamoDB type.
+ * Whether key is a key: nkeys attributes of these names and types (with
+ * nkeys 0, any one to four of S, N or B), each value valid for its type.
+ * Where it is not, *what ends "it ..." with what is wrong.  The one check
+ * of keys, for tokens and for the keys of responses.
  */
+bool
+dyn_key_valid(DynJson *key, int nkeys, const char *const *names, const char *types,
+			  const char **what)
+{
+	int			n;
+
+	*what = "is not an object";
+	if (!json_object_is_type(key, json_type_object))
+		return false;
+	n = json_object_object_length(key);
+	*what = "does not hold exactly the key attributes";
+	if (nkeys > 0 ? n != nkeys : (n < 1 || n > 4))
+		return false;
+	{
+		/* the macro declares its loop variables */
+		json_object_object_foreach(key, name, value)
+		{
+			struct json_object_iterator it;
+			struct json_object *payload;
+			const char *type;
+			const char *s;
+			int			i = 0;
+
+			while (i < nkeys && strcmp(names[i], name) != 0)
+				i++;
+			*what = "holds an attribute that is not a key attribute";
+			if (nkeys > 0 && i == nkeys)
+				return false;
+			*what = "holds a key attribute of the wrong type";
+			if (!json_object_is_type(value, json_type_object) ||
+				json_object_object_length(value) != 1)
+				return false;
+			it = json_object_iter_begin(value);
+			type = json_object_iter_peek_name(&it);
+			payload = json_object_iter_peek_value(&it);
+			if (strlen(type) != 1 || strchr("SNB", type[0]) == NULL ||
+				(nkeys > 0 && type[0] != types[i]) ||
+				!json_object_is_type(payload, json_type_string))
+				return false;
+			s = json_object_get_string(payload);
+			n = json_object_get_string_len(payload);
+			*what = "holds an empty key value";
+			if (n == 0)
+				return false;
+			if (type[0] == 'N' && !dyn_number_check(s, n, what))
+				return false;
+			*what = "holds binary data that is not base64";
+			if (type[0] == 'B' && !dyn_base64_check(s, n))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* A key object holds exactly the scope's key attributes, with valid values. */
 static bool
 dyn_key_has_shape(struct json_object *key, const DynTokenScope *scope)
 {
-	if (!json_object_is_type(key, json_type_object) ||
-		json_object_object_length(key) != scope->nkeys)
-		return false;
-	for (int i = 0; i < scope->nkeys; i++)
-	{
-		struct json_object *value;
-		struct json_object *payload;
-		char		type[2] = {scope->key_types[i], '\0'};
+	const char *what;
 
-		if (!json_object_object_get_ex(key, scope->key_names[i], &value) ||
-			!json_object_is_type(value, json_type_object) ||
-			json_object_object_length(value) != 1 ||
-			!json_object_object_get_ex(value, type, &payload) ||
-			!json_object_is_type(payload, json_type_string))
-			return false;
-	}
-	return true;
+	return dyn_key_valid(key, scope->nkeys, scope->key_names, scope->key_types, &what);
 }
 
 /* The ExclusiveStartKey a token stands for, after every check. */
@@ -251,6 +294,19 @@ dyn_token_decode(const DynTokenScope *scope, const char *token, MemoryContext ow
 	text = dyn_b64url_decode(payload, &len);
 	if (text == NULL || len == 0)
 		dyn_bad_token("The token is not base64url text.");
+	{
+		/* checked as strictly as a response: json-c then reads the same */
+		DynText		t = {text, text, text + len};
+		DynCheck	chk;
+		bool		valid;
+
+		dyn_check_init(&chk, CurrentMemoryContext);
+		valid = dyn_text_check_value(&t, &chk);
+		dyn_check_done(&chk);
+		dyn_text_ws(&t);
+		if (!valid || t.p != t.end)
+			dyn_bad_token("The token does not hold a JSON object.");
+	}
 	obj = json_tokener_parse(text);
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
 	{
@@ -342,9 +398,15 @@ dyn_start_at_key(const char *plain, const DynTokenScope *scope, MemoryContext ow
 					 errdetail("start_at has no key attribute \"%s\".", scope->key_names[i])));
 		ok = true;
 		if (scope->key_types[i] == 'N')
-			ok = json_object_is_type(value, json_type_int) ||
-				json_object_is_type(value, json_type_double) ||
-				json_object_is_type(value, json_type_string);
+		{
+			const char *what;
+
+			ok = (json_object_is_type(value, json_type_int) ||
+				  json_object_is_type(value, json_type_double) ||
+				  json_object_is_type(value, json_type_string)) &&
+				dyn_number_check(json_object_get_string(value),
+								 (int) strlen(json_object_get_string(value)), &what);
+		}
 		else
 			ok = json_object_is_type(value, json_type_string);
 		if (!ok)

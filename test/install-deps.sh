@@ -12,6 +12,8 @@ packages=(
 	pkg-config
 	make
 	gcc
+	clang
+	libclang-rt-14-dev
 	curl
 	nodejs
 	npm

@@ -4,7 +4,8 @@
 # DynamoDB server (dynalite and Amazon's DynamoDB Local), every server behind
 # the signature-checking proxy.  Installs what is missing, builds and installs
 # the extension for each version, starts each server, loads the test data
-# with the AWS SDK, runs the signer's unit test once and the pg_regress suites
+# with the AWS SDK, runs the signer's unit test and the fuzz targets (for
+# FUZZ_SECONDS each, default 20) once and the pg_regress suites
 # in every cell against a temporary instance, and stops everything.
 #
 #   PG="15 17 18"                  the PostgreSQL versions (default all three)
@@ -21,7 +22,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
@@ -44,6 +45,7 @@ cell_dirs=()
 cleanup() {
 	bash test/stack.sh stop "$stack" >/dev/null 2>&1 || true
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
+	[[ -n "${hostile_pid:-}" ]] && kill "$hostile_pid" 2>/dev/null || true
 	local d
 	for d in "${cell_dirs[@]+"${cell_dirs[@]}"}"; do
 		[[ "${all_passed:-no}" == yes ]] && rm -rf "$d"
@@ -82,6 +84,18 @@ if [[ -z "$line" ]]; then
 else
 	add_counts "$line"
 	summary+=("signer unit test: $line")
+fi
+
+# --- the fuzz targets: libFuzzer, address and undefined-behaviour sanitizers ---
+if fuzz_out=$(bash test/fuzz/run.sh 2>&1); then :; fi
+echo "$fuzz_out" | grep -vE '^[0-9]+ passed, [0-9]+ failed$' || true
+line=$(echo "$fuzz_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [[ -z "$line" ]]; then
+	failed=$((failed + 1))
+	summary+=("fuzz targets: no result")
+else
+	add_counts "$line"
+	summary+=("fuzz targets: $line")
 fi
 
 # --- the extension, built and installed for each version ---
@@ -159,6 +173,7 @@ run_cell() {
 		AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" \
 		AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
 		BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
+		HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT" \
 		"$pg_regress" --temp-instance="$dir/tmp_check" --no-locale \
 		--bindir="$bindir" --inputdir=. --outputdir=. \
 		--dbname=contrib_regression "${TESTS[@]}" 2>&1 | tee "$log" || true
@@ -203,6 +218,11 @@ blackhole_pid=$!
 export BLACKHOLE_ENDPOINT="http://127.0.0.1:$blackhole_port"
 # an endpoint nobody listens on
 export DEAD_ENDPOINT="http://127.0.0.1:$(free_port)"
+# an endpoint that answers what a broken or hostile one would (test/hostile.js)
+HOSTILE_PORT=$(free_port)
+node test/hostile.js "$HOSTILE_PORT" &
+hostile_pid=$!
+export HOSTILE_PORT HOSTILE_ENDPOINT="http://127.0.0.1:$HOSTILE_PORT"
 
 # --- each server, its data, and every version against it ---
 for server in "${SERVERS[@]}"; do
