@@ -47,8 +47,10 @@ cleanup() {
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
 	[[ -n "${hostile_pid:-}" ]] && kill "$hostile_pid" 2>/dev/null || true
 	local d
+	# the private installations go; of a failed run the chroots keep the logs
+	rm -rf "$work"/pg*/tree
 	for d in "${cell_dirs[@]+"${cell_dirs[@]}"}"; do
-		[[ "${all_passed:-no}" == yes ]] && rm -rf "$d"
+		if [[ "${all_passed:-no}" == yes ]]; then rm -rf "$d"; else rm -rf "$d/tree" "$d/src"; fi
 	done
 	# a run that passed leaves nothing behind; one that failed keeps its logs
 	if [[ "${all_passed:-no}" == yes ]]; then
@@ -99,6 +101,11 @@ else
 fi
 
 # --- the extension, built and installed for each version ---
+# Each run installs into a private copy of PostgreSQL's programs, libraries
+# and shared files (PostgreSQL finds those relative to its programs), never
+# into the system's: runs side by side, from other checkouts, cannot test
+# each other's builds.
+run_id=$(basename "$work")
 # root_of PG: the directory PostgreSQL PG runs in ("" for this machine)
 root_of() {
 	if [[ $1 == "$HOST_PG" ]]; then echo ""; else bash test/chroot.sh path "$1"; fi
@@ -109,23 +116,36 @@ in_pg() {
 	shift
 	if [[ $pg == "$HOST_PG" ]]; then "$@"; else bash test/chroot.sh run "$pg" "$@"; fi
 }
+# home_of PG: this run's directory for PostgreSQL PG, as seen from where it runs
+home_of() {
+	if [[ $1 == "$HOST_PG" ]]; then echo "$work/pg$1"; else echo "/build/$run_id"; fi
+}
+# tree_of PG: the private installation of PostgreSQL PG, as seen from where it runs
+tree_of() { echo "$(home_of "$1")/tree"; }
 build_failed=()
 for pg in "${PGS[@]}"; do
 	pgc="/usr/lib/postgresql/$pg/bin/pg_config"
 	root=$(root_of "$pg")
+	home=$(home_of "$pg")
+	tree=$(tree_of "$pg")
 	src="$repo"
+	mkdir -p "$root$home"
+	chmod 755 "$root$home"
+	[[ -z "$root" ]] || cell_dirs+=("$root$home")
 	if [[ -n "$root" ]]; then
 		# a copy of the sources, built inside the chroot
-		rm -rf "$root/build/dynomite_fdw"
-		mkdir -p "$root/build/dynomite_fdw"
+		mkdir -p "$root$home/src"
 		tar -C "$repo" --exclude=./test/node_modules --exclude=./.git --exclude='*.o' --exclude='*.so' \
-			--exclude='*.bc' -cf - . | tar -C "$root/build/dynomite_fdw" -xf -
-		src=/build/dynomite_fdw
+			--exclude='*.bc' -cf - . | tar -C "$root$home/src" -xf -
+		src="$home/src"
 	fi
+	mkdir -p "$root$tree/usr/lib/postgresql/$pg" "$root$tree/usr/share/postgresql"
+	cp -a "$root/usr/lib/postgresql/$pg/bin" "$root/usr/lib/postgresql/$pg/lib" "$root$tree/usr/lib/postgresql/$pg/"
+	cp -a "$root/usr/share/postgresql/$pg" "$root$tree/usr/share/postgresql/"
 	echo "building for PostgreSQL $pg"
 	if ! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" clean >/dev/null ||
 		! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" >"$work/build-pg$pg.log" 2>&1 ||
-		! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" install >>"$work/build-pg$pg.log" 2>&1; then
+		! in_pg "$pg" make -s -C "$src" PG_CONFIG="$pgc" DESTDIR="$tree" install >>"$work/build-pg$pg.log" 2>&1; then
 		cat "$work/build-pg$pg.log" >&2
 		build_failed+=("$pg")
 	elif grep -q -i 'warning' "$work/build-pg$pg.log"; then
@@ -147,17 +167,11 @@ run_cell() {
 		return
 	fi
 	# the directory pg_regress works in, as seen from inside and from here
-	if [[ -n "$root" ]]; then
-		dir="/regress-$cell"
-		rm -rf "$root$dir"
-		cell_dirs+=("$root$dir")
-	else
-		dir="$work/regress-$cell"
-	fi
+	dir="$(home_of "$pg")/regress-$server"
 	mkdir -p "$root$dir"
 	cp -r sql expected "$root$dir/"
 	in_pg "$pg" chown -R postgres "$dir"
-	bindir="/usr/lib/postgresql/$pg/bin"
+	bindir="$(tree_of "$pg")/usr/lib/postgresql/$pg/bin"
 	pg_regress="/usr/lib/postgresql/$pg/lib/pgxs/src/test/regress/pg_regress"
 	log="$work/$cell.log"
 	echo "=== PostgreSQL $pg against $server ==="
