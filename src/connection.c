@@ -337,25 +337,32 @@ dyn_async_progress(DynConnection *conn)
 }
 
 /*
- * Drive transfers until *done is set, waking every DYN_POLL_MS to honour
- * statement_timeout and cancel requests.
+ * Wait for socket activity, at most DYN_POLL_MS, under the request wait
+ * event; then honour statement_timeout and cancel requests.
  */
+static void
+dyn_poll(DynConnection *conn)
+{
+	CURLMcode	mc;
+
+	pgstat_report_wait_start(dyn_request_wait_event());
+	mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
+	pgstat_report_wait_end();
+	if (mc != CURLM_OK)
+		elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Drive transfers until *done is set. */
 static void
 dyn_drive(DynConnection *conn, bool *done)
 {
 	for (;;)
 	{
-		CURLMcode	mc;
-
 		dyn_async_progress(conn);
 		if (*done)
 			return;
-		pgstat_report_wait_start(dyn_request_wait_event());
-		mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
-		pgstat_report_wait_end();
-		if (mc != CURLM_OK)
-			elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
-		CHECK_FOR_INTERRUPTS();
+		dyn_poll(conn);
 	}
 }
 
@@ -793,20 +800,13 @@ dyn_async_wait_any(DynAsync **set, int n)
 		any = false;
 		for (;;)
 		{
-			CURLMcode	mc;
-
 			dyn_async_progress(conn);
 			for (int i = 0; i < n; i++)
 				if (set[i] && set[i]->active && set[i]->done)
 					any = true;
 			if (any)
 				break;
-			pgstat_report_wait_start(dyn_request_wait_event());
-			mc = curl_multi_poll(conn->multi, NULL, 0, DYN_POLL_MS, NULL);
-			pgstat_report_wait_end();
-			if (mc != CURLM_OK)
-				elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
-			CHECK_FOR_INTERRUPTS();
+			dyn_poll(conn);
 		}
 	}
 }
