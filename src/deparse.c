@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  * deparse.c
- *		Which conditions DynamoDB can evaluate, and how they are written as
- *		KeyConditionExpression and FilterExpression.
+ *		The classifier: which conditions DynamoDB can evaluate, from WHERE
+ *		and join clauses and from the paging functions' filter, each as a
+ *		DynCond; and the conditions in the clear for EXPLAIN.  Which request
+ *		takes them is access.c's choice, how they are written request.c's.
  *
  * Shipping is conservative.  A key condition is shipped only where the
  * column's type is the key attribute's DynamoDB type, so DynamoDB answers
@@ -186,13 +188,14 @@ dyn_like_prefix(Const *pattern)
 	return str;
 }
 
+/* A condition on attname (column attnum, or 0) compared with value. */
 static DynCond *
-dyn_new_cond(DynCondOp op, Var *var, char *attname, char dyntype, Expr *value)
+dyn_new_cond(DynCondOp op, AttrNumber attnum, char *attname, char dyntype, Expr *value)
 {
 	DynCond    *cond = palloc0(sizeof(DynCond));
 
 	cond->op = op;
-	cond->attnum = var->varattno;
+	cond->attnum = attnum;
 	cond->attname = attname;
 	cond->dyntype = dyntype;
 	cond->value = value;
@@ -213,6 +216,12 @@ dyn_deterministic_collation(Oid collid)
 	return !OidIsValid(collid) || get_collation_isdeterministic(collid);
 }
 
+/*
+ * The condition a clause is, where DynamoDB evaluates it exactly as
+ * PostgreSQL would (see the file's header); NULL otherwise.  Operators
+ * count by their btree strategy in the families whose order is DynamoDB's;
+ * string order only in collations that order by bytes.
+ */
 static DynCond *
 dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 {
@@ -251,7 +260,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			if (!IsA(right, Const) ||
 				(prefix = dyn_like_prefix((Const *) right)) == NULL)
 				return NULL;
-			return dyn_new_cond(DYN_BEGINS, var, attname, dyntype,
+			return dyn_new_cond(DYN_BEGINS, var->varattno, attname, dyntype,
 								(Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
 												   CStringGetTextDatum(prefix),
 												   false, false));
@@ -300,7 +309,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 				!dyn_bytewise_collation(op->inputcollid))
 				return NULL;
 		}
-		return dyn_new_cond(dop, var, attname, dyntype, right);
+		return dyn_new_cond(dop, var->varattno, attname, dyntype, right);
 	}
 
 	if (IsA(clause, ScalarArrayOpExpr))
@@ -317,7 +326,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			strategy != BTEqualStrategyNumber ||
 			(dyntype == 'S' && !dyn_deterministic_collation(saop->inputcollid)))
 			return NULL;
-		return dyn_new_cond(DYN_IN, var, attname, dyntype, array);
+		return dyn_new_cond(DYN_IN, var->varattno, attname, dyntype, array);
 	}
 
 	if (IsA(clause, NullTest))
@@ -329,7 +338,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			!dyn_attribute_column(root, baserel, var, &attname, &dyntype))
 			return NULL;
 		return dyn_new_cond(nt->nulltesttype == IS_NULL ? DYN_ISNULL : DYN_NOTNULL,
-							var, attname, 0, NULL);
+							var->varattno, attname, 0, NULL);
 	}
 
 	/* a boolean column alone, or under NOT */
@@ -340,7 +349,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 		if (var->vartype != BOOLOID ||
 			!dyn_attribute_column(root, baserel, var, &attname, &dyntype))
 			return NULL;
-		return dyn_new_cond(DYN_EQ, var, attname, 'T',
+		return dyn_new_cond(DYN_EQ, var->varattno, attname, 'T',
 							(Expr *) makeBoolConst(!is_notclause(clause), false));
 	}
 	return NULL;
@@ -377,232 +386,56 @@ dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause, List *
 	return true;
 }
 
-/* ---------------------------------------------------------------------
- * fdw_private
- * ---------------------------------------------------------------------
- */
-static List *
-list_concat3(List *a, List *b, List *c)
-{
-	return list_concat(list_concat(a, b), c);
-}
-
-static List *
-dyn_serialize_cond(const DynCond *cond)
-{
-	return list_make4(makeInteger(cond->op), makeString(pstrdup(cond->attname)),
-					  makeInteger(cond->dyntype), makeInteger(cond->valueidx));
-}
-
-static DynCond *
-dyn_deserialize_cond(List *list)
-{
-	DynCond    *cond = palloc0(sizeof(DynCond));
-
-	cond->op = intVal(linitial(list));
-	cond->attname = strVal(lsecond(list));
-	cond->dyntype = (char) intVal(lthird(list));
-	cond->valueidx = intVal(lfourth(list));
-	return cond;
-}
-
-List *
-dyn_serialize_plan(const DynPlan *plan)
-{
-	List	   *keys = NIL;
-	List	   *filters = NIL;
-	ListCell   *lc;
-
-	foreach(lc, plan->key_conds)
-		keys = lappend(keys, dyn_serialize_cond(lfirst(lc)));
-	foreach(lc, plan->filters)
-	{
-		List	   *group = NIL;
-		ListCell   *lc2;
-
-		foreach(lc2, (List *) lfirst(lc))
-			group = lappend(group, dyn_serialize_cond(lfirst(lc2)));
-		filters = lappend(filters, group);
-	}
-
-	/* the order is enum DynScanPrivate's */
-	return list_concat3(list_make5(plan->retrieved,
-								  makeBoolean(plan->count_only),
-								  makeInteger(plan->op),
-								  makeString(pstrdup(plan->index ? plan->index : "")),
-								  keys),
-					   lappend(list_make5(filters,
-										  makeBoolean(plan->forward),
-										  makeInteger(plan->bound),
-										  makeString(pstrdup(plan->hash_key ? plan->hash_key : "")),
-										  makeString(pstrdup(plan->range_key ? plan->range_key : ""))),
-							   makeBoolean(plan->global_index)),
-					   list_make3(makeInteger(plan->start_token_idx),
-								  copyObject(plan->token_keys),
-								  makeBoolean(plan->read_all)));
-}
-
-DynPlan *
-dyn_deserialize_plan(List *fdw_private)
-{
-	DynPlan    *plan = palloc0(sizeof(DynPlan));
-	char	   *index;
-	char	   *range;
-	ListCell   *lc;
-
-	plan->retrieved = list_nth(fdw_private, DynPrivRetrievedAttrs);
-	plan->count_only = boolVal(list_nth(fdw_private, DynPrivCountOnly));
-	plan->op = intVal(list_nth(fdw_private, DynPrivOperation));
-	index = strVal(list_nth(fdw_private, DynPrivIndex));
-	plan->index = *index ? index : NULL;
-	foreach(lc, (List *) list_nth(fdw_private, DynPrivKeyConds))
-		plan->key_conds = lappend(plan->key_conds, dyn_deserialize_cond(lfirst(lc)));
-	foreach(lc, (List *) list_nth(fdw_private, DynPrivFilters))
-	{
-		List	   *group = NIL;
-		ListCell   *lc2;
-
-		foreach(lc2, (List *) lfirst(lc))
-			group = lappend(group, dyn_deserialize_cond(lfirst(lc2)));
-		plan->filters = lappend(plan->filters, group);
-	}
-	plan->forward = boolVal(list_nth(fdw_private, DynPrivForward));
-	plan->bound = intVal(list_nth(fdw_private, DynPrivBound));
-	plan->hash_key = strVal(list_nth(fdw_private, DynPrivHashKey));
-	range = strVal(list_nth(fdw_private, DynPrivRangeKey));
-	plan->range_key = *range ? range : NULL;
-	plan->global_index = boolVal(list_nth(fdw_private, DynPrivGlobalIndex));
-	plan->start_token_idx = intVal(list_nth(fdw_private, DynPrivStartToken));
-	plan->token_keys = list_nth(fdw_private, DynPrivTokenKeys);
-	plan->read_all = boolVal(list_nth(fdw_private, DynPrivReadAll));
-	return plan;
-}
-
-/* ---------------------------------------------------------------------
- * Values
- * ---------------------------------------------------------------------
- */
-
 /*
- * One PostgreSQL value as a DynamoDB value of the given type, or NULL where
- * DynamoDB cannot hold it (SQL NULL, NaN, infinity).
- */
-static DynValue *
-dyn_datum_value(Datum value, Oid type, char dyntype)
-{
-	DynValue   *result = palloc(sizeof(DynValue));
-	Oid			outfunc;
-	bool		isvarlena;
-
-	result->type = dyntype;
-	switch (dyntype)
-	{
-		case 'T':
-			result->text = DatumGetBool(value) ? "true" : "false";
-			break;
-		case 'B':
-			{
-				bytea	   *b = DatumGetByteaPP(value);
-				int			len = VARSIZE_ANY_EXHDR(b);
-				int			enclen = pg_b64_enc_len(len);
-
-				result->text = palloc(enclen + 1);
-				enclen = DYN_B64_ENCODE(VARDATA_ANY(b), len, result->text, enclen);
-				if (enclen < 0)
-					elog(ERROR, "could not encode a binary value");
-				result->text[enclen] = '\0';
-				break;
-			}
-		case 'N':
-			if (type == NUMERICOID &&
-				(numeric_is_nan(DatumGetNumeric(value)) ||
-				 numeric_is_inf(DatumGetNumeric(value))))
-				return NULL;
-			/* FALLTHROUGH */
-		default:
-			getTypeOutputInfo(type, &outfunc, &isvarlena);
-			result->text = OidOutputFunctionCall(outfunc, value);
-			break;
-	}
-	return result;
-}
-
-/*
- * The DynamoDB values of a condition in this execution: one, or for IN
- * every distinct non-NULL element (a NULL element matches nothing).
- * *representable is false where some value cannot be sent (a NULL value,
- * NaN, infinity); what is returned is then only the values that can.
+ * The paging functions' filter ({"category": "Cloud", "views": 10}, parsed
+ * into DynPlaceholders) as clauses of one equality each, in the same form
+ * as the WHERE clauses of a scan.  A name is a column's (whose attribute
+ * it stands for) or, failing that, an attribute's.  The JSON type is the
+ * DynamoDB type: a string matches S only, a number N only.
  */
 List *
-dyn_cond_values(const DynCond *cond, const DynParamValue *params, bool *representable)
+dyn_classify_filter(Oid relid, List *filter)
 {
-	const DynParamValue *p;
-	List	   *result = NIL;
+	List	   *clauses = NIL;
+	ListCell   *lc;
 
-	*representable = true;
-	if (cond->valueidx < 0)
-		return NIL;
-	p = &params[cond->valueidx];
-	if (p->isnull)
+	foreach(lc, filter)
 	{
-		*representable = false;
-		return NIL;
+		DynPlaceholder *ph = lfirst(lc);
+		AttrNumber	attnum = get_attnum(relid, ph->name);
+		char	   *attname = ph->name;
+		DynClause  *dc = palloc0(sizeof(DynClause));
+		Expr	   *value;
+
+		if (attnum > 0 && dyn_column_meta(relid, attnum) == DYN_META_NONE)
+			attname = dyn_column_attribute(relid, attnum);
+		else
+			attnum = 0;
+		if (ph->value->type == 'S')
+			value = (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+									   CStringGetTextDatum(ph->value->text), false, false);
+		else if (ph->value->type == 'N')
+			value = (Expr *) makeConst(NUMERICOID, -1, InvalidOid, -1,
+									   DirectFunctionCall3(numeric_in,
+														   CStringGetDatum(ph->value->text),
+														   ObjectIdGetDatum(InvalidOid),
+														   Int32GetDatum(-1)),
+									   false, false);
+		else
+			value = (Expr *) makeBoolConst(strcmp(ph->value->text, "true") == 0, false);
+		dc->conds = list_make1(dyn_new_cond(DYN_EQ, attnum, attname, ph->value->type, value));
+		clauses = lappend(clauses, dc);
 	}
-
-	if (cond->op == DYN_IN)
-	{
-		ArrayType  *array = DatumGetArrayTypeP(p->value);
-		Oid			elemtype = ARR_ELEMTYPE(array);
-		int16		elemlen;
-		bool		elembyval;
-		char		elemalign;
-		Datum	   *elems;
-		bool	   *nulls;
-		int			n;
-
-		get_typlenbyvalalign(elemtype, &elemlen, &elembyval, &elemalign);
-		deconstruct_array(array, elemtype, elemlen, elembyval, elemalign,
-						  &elems, &nulls, &n);
-		for (int i = 0; i < n; i++)
-		{
-			DynValue   *v;
-			bool		dup = false;
-			ListCell   *lc;
-
-			if (nulls[i])
-				continue;		/* matches nothing: x = NULL is never true */
-			if ((v = dyn_datum_value(elems[i], elemtype, cond->dyntype)) == NULL)
-			{
-				*representable = false;
-				continue;
-			}
-			foreach(lc, result)
-				if (strcmp(((DynValue *) lfirst(lc))->text, v->text) == 0)
-					dup = true;
-			if (!dup)
-				result = lappend(result, v);
-		}
-		return result;
-	}
-
-	{
-		DynValue   *v = dyn_datum_value(p->value, p->type, cond->dyntype);
-
-		if (v == NULL)
-		{
-			*representable = false;
-			return NIL;
-		}
-		return list_make1(v);
-	}
+	return clauses;
 }
 
 /* ---------------------------------------------------------------------
- * Expressions
+ * EXPLAIN
  * ---------------------------------------------------------------------
  */
-static const char *
-dyn_op_text(DynCondOp op)
+/* The text of a comparison operator, in EXPLAIN and in expressions. */
+const char *
+dyn_cond_op_text(DynCondOp op)
 {
 	switch (op)
 	{
@@ -623,318 +456,7 @@ dyn_op_text(DynCondOp op)
 	}
 }
 
-static const char *
-dyn_type_name(char dyntype)
-{
-	return dyntype == 'T' ? "BOOL" : dyntype == 'S' ? "S" : dyntype == 'N' ? "N" : "B";
-}
-
-static char *
-dyn_placeholder_for_name(DynRequest *req, char prefix, const char *attname)
-{
-	ListCell   *lc;
-	int			n = 0;
-
-	foreach(lc, req->names)
-	{
-		DynPlaceholder *ph = lfirst(lc);
-
-		if (ph->placeholder[1] == prefix)
-		{
-			if (strcmp(ph->name, attname) == 0)
-				return ph->placeholder;
-			n++;
-		}
-	}
-	{
-		DynPlaceholder *ph = palloc0(sizeof(DynPlaceholder));
-
-		ph->placeholder = psprintf("#%c%d", prefix, n);
-		ph->name = pstrdup(attname);
-		req->names = lappend(req->names, ph);
-		return ph->placeholder;
-	}
-}
-
-static char *
-dyn_placeholder_for_value(DynRequest *req, const char *placeholder, DynValue *value)
-{
-	DynPlaceholder *ph;
-	ListCell   *lc;
-
-	foreach(lc, req->values)
-		if (strcmp(((DynPlaceholder *) lfirst(lc))->placeholder, placeholder) == 0)
-			return ((DynPlaceholder *) lfirst(lc))->placeholder;
-	ph = palloc0(sizeof(DynPlaceholder));
-	ph->placeholder = pstrdup(placeholder);
-	ph->value = value;
-	req->values = lappend(req->values, ph);
-	return ph->placeholder;
-}
-
-static char *
-dyn_new_value(DynRequest *req, char prefix, int *counter, DynValue *value)
-{
-	char		buf[32];
-
-	snprintf(buf, sizeof(buf), ":%c%d", prefix, (*counter)++);
-	return dyn_placeholder_for_value(req, buf, value);
-}
-
-/* The value {"S": "S"} etc. that attribute_type() compares with. */
-static char *
-dyn_type_value(DynRequest *req, const char *type)
-{
-	DynValue   *v = palloc(sizeof(DynValue));
-	char		buf[32];
-
-	v->type = 'S';
-	v->text = pstrdup(type);
-	snprintf(buf, sizeof(buf), ":t%s", type);
-	return dyn_placeholder_for_value(req, buf, v);
-}
-
-/*
- * The KeyConditionExpression of a Query for one partition-key value.  The
- * first condition is the partition key's, whose value (one of an IN list)
- * the caller gives; the rest are the sort key's.  *empty is set where a
- * value makes the condition false for every item.
- */
-char *
-dyn_render_key_condition(List *key_conds, DynValue *hash_value,
-						 const DynParamValue *params, DynRequest *req, bool *empty)
-{
-	StringInfoData buf;
-	int			counter = 0;
-	DynCond    *lower = NULL;
-	DynCond    *upper = NULL;
-	DynCond    *other = NULL;
-	ListCell   *lc;
-
-	*empty = false;
-	initStringInfo(&buf);
-	foreach(lc, key_conds)
-	{
-		DynCond    *cond = lfirst(lc);
-
-		if (foreach_current_index(lc) == 0)
-		{
-			/* the partition key: its value is chosen by the caller */
-			appendStringInfo(&buf, "%s = %s",
-							 dyn_placeholder_for_name(req, 'k', cond->attname),
-							 dyn_new_value(req, 'k', &counter, hash_value));
-			continue;
-		}
-		if (cond->op == DYN_GT || cond->op == DYN_GE)
-			lower = cond;
-		else if (cond->op == DYN_LT || cond->op == DYN_LE)
-			upper = cond;
-		else
-			other = cond;
-	}
-
-	if (other || lower || upper)
-	{
-		DynCond    *first = other ? other : lower ? lower : upper;
-		char	   *name = dyn_placeholder_for_name(req, 'k', first->attname);
-		DynValue   *values[2];
-		DynCond    *conds[2] = {first, (lower && upper) ? upper : NULL};
-
-		for (int i = 0; i < 2; i++)
-		{
-			bool		ok;
-			List	   *list;
-
-			if (conds[i] == NULL)
-				continue;
-			list = dyn_cond_values(conds[i], params, &ok);
-			if (list == NIL)
-			{
-				/* NULL compares as unknown: no item qualifies */
-				if (params[conds[i]->valueidx].isnull)
-				{
-					*empty = true;
-					return NULL;
-				}
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-						 errmsg("cannot compare DynamoDB sort key \"%s\" with NaN or infinity",
-								conds[i]->attname)));
-			}
-			values[i] = linitial(list);
-		}
-
-		appendStringInfoString(&buf, " AND ");
-		/* placeholders in the order they appear */
-		{
-			char	   *v0 = dyn_new_value(req, 'k', &counter, values[0]);
-
-			if (other)
-				appendStringInfo(&buf, other->op == DYN_BEGINS ? "begins_with(%s, %s)" : "%s = %s",
-								 name, v0);
-			else if (lower && upper)
-			{
-				char	   *v1 = dyn_new_value(req, 'k', &counter, values[1]);
-
-				appendStringInfo(&buf, "%s BETWEEN %s AND %s", name, v0, v1);
-			}
-			else
-				appendStringInfo(&buf, "%s %s %s", name, dyn_op_text(first->op), v0);
-		}
-	}
-	return buf.data;
-}
-
-/* What became of one condition of a filter. */
-typedef enum DynLeafResult
-{
-	DYN_LEAF_WRITTEN,
-	DYN_LEAF_NEVER,				/* no item matches it in this execution */
-	DYN_LEAF_UNSENT				/* its value cannot be sent */
-} DynLeafResult;
-
-/*
- * One condition of a filter, keeping items whose attribute is of another
- * type: PostgreSQL decides those itself.  A NULL value, or an IN list of
- * NULLs only, matches no item (the operators are strict); NaN, infinity or
- * more than 100 values for IN cannot be sent.
- */
-static DynLeafResult
-dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *params,
-					   DynRequest *req, int *counter)
-{
-	char	   *name;
-	List	   *values;
-	bool		ok;
-
-	switch (cond->op)
-	{
-		case DYN_ISNULL:
-			name = dyn_placeholder_for_name(req, 'f', cond->attname);
-			appendStringInfo(buf, "(attribute_not_exists(%s) OR attribute_type(%s, %s))",
-							 name, name, dyn_type_value(req, "NULL"));
-			return DYN_LEAF_WRITTEN;
-		case DYN_NOTNULL:
-			name = dyn_placeholder_for_name(req, 'f', cond->attname);
-			appendStringInfo(buf, "(attribute_exists(%s) AND NOT attribute_type(%s, %s))",
-							 name, name, dyn_type_value(req, "NULL"));
-			return DYN_LEAF_WRITTEN;
-		default:
-			break;
-	}
-
-	values = dyn_cond_values(cond, params, &ok);
-	if (!ok && params[cond->valueidx].isnull)
-		return DYN_LEAF_NEVER;
-	if (!ok || list_length(values) > 100)
-		return DYN_LEAF_UNSENT;
-	if (values == NIL)
-		return DYN_LEAF_NEVER;	/* IN of nothing, or of NULLs */
-
-	name = dyn_placeholder_for_name(req, 'f', cond->attname);
-	appendStringInfoChar(buf, '(');
-	if (cond->op == DYN_IN)
-	{
-		ListCell   *lc;
-
-		appendStringInfo(buf, "%s IN (", name);
-		foreach(lc, values)
-			appendStringInfo(buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
-							 dyn_new_value(req, 'f', counter, lfirst(lc)));
-		appendStringInfoChar(buf, ')');
-	}
-	else if (cond->op == DYN_BEGINS)
-		appendStringInfo(buf, "begins_with(%s, %s)", name,
-						 dyn_new_value(req, 'f', counter, linitial(values)));
-	else
-		appendStringInfo(buf, "%s %s %s", name, dyn_op_text(cond->op),
-						 dyn_new_value(req, 'f', counter, linitial(values)));
-	appendStringInfo(buf, " OR NOT attribute_type(%s, %s))", name,
-					 dyn_type_value(req, dyn_type_name(cond->dyntype)));
-	return DYN_LEAF_WRITTEN;
-}
-
-/*
- * The FilterExpression for this execution, or NULL.  Every filter is also
- * checked locally, so DynamoDB need only drop items PostgreSQL would: a
- * condition that matches nothing this time leaves its OR group; a group
- * with a condition that cannot be sent is left out whole.  *empty is set
- * when a group has nothing left, so that no item can match.
- */
-char *
-dyn_render_filter(List *filters, const DynParamValue *params, DynRequest *req,
-				  bool *empty)
-{
-	StringInfoData buf;
-	StringInfoData group_buf;
-	int			counter = 0;
-	ListCell   *lc;
-
-	*empty = false;
-	if (filters == NIL)
-		return NULL;
-	initStringInfo(&buf);
-	initStringInfo(&group_buf);
-	foreach(lc, filters)
-	{
-		List	   *group = lfirst(lc);
-		int			nnames = list_length(req->names);
-		int			nvalues = list_length(req->values);
-		int			saved_counter = counter;
-		int			written = 0;
-		bool		unsent = false;
-		ListCell   *lc2;
-
-		resetStringInfo(&group_buf);
-		foreach(lc2, group)
-		{
-			int			len = group_buf.len;
-			DynLeafResult r;
-
-			if (written > 0)
-				appendStringInfoString(&group_buf, " OR ");
-			r = dyn_render_filter_leaf(&group_buf, lfirst(lc2), params, req, &counter);
-			if (r == DYN_LEAF_WRITTEN)
-				written++;
-			else
-			{
-				group_buf.len = len;
-				group_buf.data[len] = '\0';
-				if (r == DYN_LEAF_UNSENT)
-				{
-					unsent = true;
-					break;
-				}
-			}
-		}
-		if (unsent)
-		{
-			/* left out: what it added to the request goes too */
-			req->names = list_truncate(req->names, nnames);
-			req->values = list_truncate(req->values, nvalues);
-			counter = saved_counter;
-			continue;
-		}
-		if (written == 0)
-		{
-			*empty = true;
-			return NULL;
-		}
-		if (buf.len > 0)
-			appendStringInfoString(&buf, " AND ");
-		if (written > 1)
-			appendStringInfo(&buf, "(%s)", group_buf.data);
-		else
-			appendStringInfoString(&buf, group_buf.data);
-	}
-	pfree(group_buf.data);
-	return buf.len > 0 ? buf.data : NULL;
-}
-
-/* ---------------------------------------------------------------------
- * EXPLAIN
- * ---------------------------------------------------------------------
- */
+/* One condition in the clear, its value as its expression's text. */
 static void
 dyn_display_cond(StringInfo buf, DynCond *cond, char **value_text)
 {
@@ -956,7 +478,7 @@ dyn_display_cond(StringInfo buf, DynCond *cond, char **value_text)
 			appendStringInfo(buf, "begins_with(%s, %s)", name, value);
 			break;
 		default:
-			appendStringInfo(buf, "%s %s %s", name, dyn_op_text(cond->op), value);
+			appendStringInfo(buf, "%s %s %s", name, dyn_cond_op_text(cond->op), value);
 			break;
 	}
 }
@@ -997,14 +519,4 @@ dyn_display_conditions(List *conds, List *filters, char **value_text)
 			appendStringInfoChar(&buf, ')');
 	}
 	return buf.data;
-}
-
-/* ProjectionExpression names: every attribute travels as a placeholder. */
-void
-dyn_add_projection_names(DynRequest *req, List *attributes)
-{
-	ListCell   *lc;
-
-	foreach(lc, attributes)
-		(void) dyn_placeholder_for_name(req, 'p', (const char *) lfirst(lc));
 }

@@ -489,38 +489,6 @@ extern void dyn_join_init(void);
 /* ---- dynomite_fdw.c ---- */
 extern void _PG_init(void);
 
-/* ---- planner.c ---- */
-
-/* What planning keeps of a foreign table: baserel->fdw_private. */
-typedef struct DynRelInfo
-{
-	DynOptions *opts;
-	DynTableInfo *info;			/* NULL when pushdown is off */
-	Oid			userid;
-	double		items;			/* items in the table */
-	double		item_bytes;
-	Bitmapset  *attrs_needed;	/* every column the query mentions */
-	bool		wants_tokens;	/* a next_token or page_number column is
-								 * mentioned: the scan reads pages */
-} DynRelInfo;
-
-extern void dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
-									  Oid foreigntableid);
-extern void dynomiteGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
-									Oid foreigntableid);
-extern ForeignScan *dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
-										   Oid foreigntableid, ForeignPath *best_path,
-										   List *tlist, List *scan_clauses,
-										   Plan *outer_plan);
-extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
-
-/* ---- scan.c ---- */
-extern void dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum);
-extern void dynomiteBeginForeignScan(ForeignScanState *node, int eflags);
-extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
-extern void dynomiteReScanForeignScan(ForeignScanState *node);
-extern void dynomiteEndForeignScan(ForeignScanState *node);
-
 /* ---- deparse.c ---- */
 
 typedef enum DynCondOp
@@ -544,32 +512,112 @@ typedef struct DynCond
 	AttrNumber	attnum;
 	char	   *attname;
 	char		dyntype;		/* 'S', 'N', 'B', 'T' (BOOL); 0 for null tests */
+	bool		keyed;			/* a key attribute of the table or an index,
+								 * of that key's type: never empty */
 	Expr	   *value;			/* planning only: the value, or NULL */
-	int			valueidx;		/* the value's index in fdw_exprs, or -1 */
+	int			valueidx;		/* the value's index in the value list, or -1 */
 	RestrictInfo *rinfo;		/* planning only: the clause it came from */
 } DynCond;
 
-/* What the planner chose for a scan; travels in fdw_private. */
+/* A condition DynamoDB might take, and the clause it came from. */
+typedef struct DynClause
+{
+	RestrictInfo *rinfo;		/* NULL for the paging functions' filter */
+	List	   *conds;			/* DynCond; more than one: an OR */
+} DynClause;
+
+extern char dyn_column_dyntype(Oid typid);
+extern bool dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
+								List **conds);
+extern List *dyn_classify_filter(Oid relid, List *filter);
+extern const char *dyn_cond_op_text(DynCondOp op);
+extern char *dyn_display_conditions(List *conds, List *filters, char **value_text);
+
+/* ---- access.c ---- */
+
+/*
+ * What choosing a request needs to know of a foreign table: for planning,
+ * baserel->fdw_private; the paging functions make one too.
+ */
+typedef struct DynRelInfo
+{
+	Oid			relid;
+	DynOptions *opts;
+	DynTableInfo *info;			/* NULL when pushdown is off */
+	Oid			userid;
+	double		items;			/* items in the table */
+	double		item_bytes;
+	Bitmapset  *attrs_needed;	/* every column the query mentions */
+	bool		wants_tokens;	/* a next_token or page_number column is
+								 * mentioned, or the reader pages: the read
+								 * is paged, not looked up */
+	bool		whole_items;	/* the reader wants items as the table or
+								 * index holds them (the paging functions) */
+	bool		exact;			/* nothing is checked locally: every
+								 * condition goes to DynamoDB as it is */
+} DynRelInfo;
+
+/*
+ * The access description: what is read and how, for a scan, a join or the
+ * paging functions.  Made at plan time (for the paging functions when they
+ * are called) and carried in fdw_private or custom_private.
+ */
 typedef struct DynPlan
 {
 	List	   *retrieved;		/* attnums the scan returns */
-	bool		count_only;		/* no column needed: Select=COUNT */
+	bool		count_only;		/* Select=COUNT: rows, but no column */
 	DynOperation op;
 	char	   *index;			/* NULL: the table */
 	List	   *key_conds;		/* DynCond: partition key, then sort key */
 	List	   *filters;		/* List of List of DynCond: AND of ORs */
+	bool		exact_filters;	/* filters decide alone: no other type kept */
 	bool		forward;		/* ScanIndexForward */
 	int			bound;			/* rows the query needs at most; 0: all */
 	char	   *hash_key;		/* the table's key, for GetItem and
 								 * BatchGetItem */
 	char	   *range_key;
-	bool		global_index;	/* index is global: no consistent reads */
-	Expr	   *start_token;	/* planning only: "next_token > value" */
-	int			start_token_idx;	/* its index in fdw_exprs, or -1 */
+	bool		consistent_read;
+	Expr	   *start_token;	/* planning only: where to start */
+	int			start_token_idx;	/* its index in the value list, or -1 */
+	bool		start_plain;	/* the start is a plain JSON key (start_at),
+								 * not a next_token */
 	List	   *token_keys;		/* String and Integer pairs: the key
 								 * attributes a token holds, and types */
 	bool		read_all;		/* the query will read every row */
+	List	   *projection;		/* String: attribute names; NIL: all */
+	bool		projection_optional;	/* it names every column: sent only
+										 * once items carry more */
+	int			streams;		/* Scan segments or partitions side by side */
+	bool		nothing;		/* constants no item can match: send nothing */
 } DynPlan;
+
+/* The outcome of choosing a request for a set of conditions. */
+typedef struct DynAccess
+{
+	DynPlan		plan;
+	DynKeySchema key;			/* of the table or index read */
+	List	   *local;			/* RestrictInfos checked locally */
+	List	   *keyed;			/* DynClauses the request's keys take */
+	double		items_read;		/* items DynamoDB reads */
+	double		requests;
+	double		rows;			/* rows returned after local checks */
+} DynAccess;
+
+/* what a reader wants besides its columns, for dyn_plan_reading */
+#define DYN_READ_KEYS	0x01	/* the key attributes, to match items */
+#define DYN_READ_TOKENS	0x02	/* tokens: the key attributes they hold */
+#define DYN_READ_ITEMS	0x04	/* whole items */
+
+extern DynRelInfo *dyn_rel_info(Oid relid, Oid userid, bool need_info);
+extern void dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token,
+							  DynAccess *acc);
+extern List *dyn_plan_values(DynPlan *plan);
+extern void dyn_plan_reading(DynPlan *plan, Relation rel, const DynOptions *opts,
+							 int flags);
+extern List *dyn_serialize_plan(const DynPlan *plan);
+extern DynPlan *dyn_deserialize_plan(List *private);
+
+/* ---- request.c ---- */
 
 /* A value expression evaluated for one execution. */
 typedef struct DynParamValue
@@ -579,40 +627,65 @@ typedef struct DynParamValue
 	Oid			type;
 } DynParamValue;
 
-extern char dyn_column_dyntype(Oid typid);
-extern bool dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
-								List **conds);
-extern List *dyn_serialize_plan(const DynPlan *plan);
-extern DynPlan *dyn_deserialize_plan(List *fdw_private);
-extern List *dyn_cond_values(const DynCond *cond, const DynParamValue *params,
-							 bool *representable);
-extern char *dyn_render_key_condition(List *key_conds, DynValue *hash_value,
-									  const DynParamValue *params, DynRequest *req,
-									  bool *empty);
-extern char *dyn_render_filter(List *filters, const DynParamValue *params,
-							   DynRequest *req, bool *empty);
-extern char *dyn_display_conditions(List *conds, List *filters, char **value_text);
-extern void dyn_add_projection_names(DynRequest *req, List *attributes);
+/* Where the BatchGetItem requests of an execution are. */
+typedef struct DynBatchCursor
+{
+	List	   *keys;			/* DynKey: every key to read */
+	int			next;			/* the first key not yet asked for */
+	int			tries;			/* answers in a row with unprocessed keys */
+} DynBatchCursor;
 
 /*
- * fdw_private of a ForeignScan: a List indexed by this enum.
+ * One execution of an access description: its values known and DynamoDB's
+ * rules applied to them.
  */
-enum DynScanPrivate
+typedef struct DynExecution
 {
-	DynPrivRetrievedAttrs,		/* Integer list of attnums the scan returns */
-	DynPrivCountOnly,			/* Boolean: no column is needed */
-	DynPrivOperation,			/* Integer: DynOperation */
-	DynPrivIndex,				/* String: index name, "" for the table */
-	DynPrivKeyConds,			/* List of serialized DynCond */
-	DynPrivFilters,				/* List of List of serialized DynCond */
-	DynPrivForward,				/* Boolean */
-	DynPrivBound,				/* Integer */
-	DynPrivHashKey,				/* String */
-	DynPrivRangeKey,			/* String, "" for none */
-	DynPrivGlobalIndex,			/* Boolean */
-	DynPrivStartToken,			/* Integer: index in fdw_exprs, or -1 */
-	DynPrivTokenKeys,			/* List: name, type, name, type, ... */
-	DynPrivReadAll				/* Boolean */
-};
+	const DynPlan *plan;
+	const DynOptions *opts;
+	const DynParamValue *params;
+	bool		nothing;		/* no item can match: nothing is sent */
+	List	   *partitions;		/* Query: DynValue per partition-key value */
+	int			nsort;			/* Query: sort-key conditions (0 to 2) */
+	DynCondOp	sort_ops[2];
+	DynValue   *sort_values[2];
+	List	   *keys;			/* GetItem, BatchGetItem: DynKey */
+	DynBatchCursor batch;
+	DynJson    *start_key;		/* where the first request starts, or NULL */
+	int			start_partition;
+	DynTokenScope scope;		/* what the execution's tokens are bound to */
+} DynExecution;
+
+extern DynParamValue *dyn_const_params(List *exprs);
+extern void dyn_execution_begin(DynExecution *ex, const DynPlan *plan,
+								const DynOptions *opts, const DynParamValue *params,
+								bool tokens, bool resume);
+extern List *dyn_execution_keys(const DynPlan *plan, const DynParamValue *params);
+extern void dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req);
+extern void dyn_plan_expect(const DynPlan *plan, const DynOptions *opts, DynExpect *expect);
+extern bool dyn_render_conditions(DynExecution *ex, int partition, DynRequest *req);
+extern char *dyn_batch_next(DynBatchCursor *c, const DynRequest *req, DynPage *last,
+							const DynOptions *opts);
+extern char *dyn_key_lookup_text(const DynKey *key);
+extern char *dyn_item_lookup_text(DynJson *item, const DynPlan *plan);
+extern void dyn_add_projection_names(DynRequest *req, List *attributes);
+
+/* ---- planner.c ---- */
+extern void dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+									  Oid foreigntableid);
+extern void dynomiteGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+									Oid foreigntableid);
+extern ForeignScan *dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+										   Oid foreigntableid, ForeignPath *best_path,
+										   List *tlist, List *scan_clauses,
+										   Plan *outer_plan);
+
+/* ---- scan.c ---- */
+extern void dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum);
+extern void dynomiteBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
+extern void dynomiteReScanForeignScan(ForeignScanState *node);
+extern void dynomiteEndForeignScan(ForeignScanState *node);
+extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
 #endif							/* DYNOMITE_FDW_H */

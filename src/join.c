@@ -6,8 +6,11 @@
  *		and so sends a request per row; this sends one per hundred.
  *
  * The path is offered from set_join_pathlist_hook for inner and left joins
- * whose inner side is a dynomite_fdw foreign table and whose join clauses
- * give its partition key (and sort key, if it has one) from the outer side.
+ * whose inner side is a dynomite_fdw foreign table where the chooser
+ * (access.c), given the inner side's conditions and the join clauses,
+ * looks up whole keys whose values come from the outer side.  The keys of
+ * each outer row are made by request.c under DynamoDB's rules, and the
+ * batch is fetched by its one BatchGetItem loop.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -31,7 +34,6 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
@@ -46,12 +48,12 @@ enum DynJoinPrivate
 {
 	DynJoinForeignTable,		/* Integer: the foreign table's OID */
 	DynJoinType,				/* Integer: JOIN_INNER or JOIN_LEFT */
-	DynJoinKeyNames,			/* List of String: key attribute names */
-	DynJoinKeyTypes,			/* List of Integer: their DynamoDB types */
+	DynJoinPlan,				/* the inner side's access description */
 	DynJoinColumns,				/* List of Integer: per custom_scan_tlist
 								 * entry, the outer plan's resno (> 0) or
 								 * minus the inner column's attnum */
-	DynJoinInnerRelid			/* Integer: the inner rel's range-table index */
+	DynJoinInnerRelid,			/* Integer: the inner rel's range-table index */
+	DynJoinCount
 };
 
 typedef struct DynJoinState
@@ -62,12 +64,12 @@ typedef struct DynJoinState
 	char	   *relname;
 	DynOptions *opts;
 	DynConnection *conn;
+	DynPlan    *plan;			/* the inner side's: its keys, projection */
 	DynRequest	base;
+	DynExpect	expect;			/* what its responses must be */
 
-	int			nkeys;
-	char	   *key_names[2];
-	char		key_types[2];
-	List	   *key_exprs;		/* ExprState per key */
+	List	   *key_exprs;		/* ExprState per key value */
+	DynParamValue *key_values;	/* their values for one outer row */
 	ExprState  *joinqual;		/* what makes an outer row and an item match */
 
 	int			ncols;			/* of the scan tuple */
@@ -127,26 +129,48 @@ static const CustomExecMethods dyn_join_exec_methods = {
  */
 
 /*
- * A clause "inner.attname = expression of the outer side" on a key
- * attribute, of the key's DynamoDB type.
+ * The chooser's choice for the inner side given the join: its own
+ * conditions and the join clauses (of a left join, those of its ON), as
+ * the conditions of one lookup per outer row.  Worth a batched join where
+ * that is a lookup of a whole key whose values the outer side gives (one
+ * at least; the other may be a constant).
  */
-static Expr *
-dyn_key_value(PlannerInfo *root, RelOptInfo *innerrel, RelOptInfo *outerrel,
-			  RestrictInfo *rinfo, const char *attname, char keytype)
+static bool
+dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
+				RelOptInfo *innerrel, JoinType jointype, List *restrictlist,
+				DynAccess *acc)
 {
-	List	   *conds;
-	DynCond    *cond;
+	DynRelInfo *ri = innerrel->fdw_private;
+	List	   *rinfos = NIL;
+	List	   *clauses = NIL;
+	bool		from_outer = false;
+	ListCell   *lc;
 
-	if (!dyn_classify_clause(root, innerrel, rinfo->clause, &conds) ||
-		list_length(conds) != 1)
-		return NULL;
-	cond = linitial(conds);
-	if (cond->op != DYN_EQ || cond->dyntype != keytype ||
-		strcmp(cond->attname, attname) != 0)
-		return NULL;
-	if (!bms_is_subset(pull_varnos(root, (Node *) cond->value), outerrel->relids))
-		return NULL;
-	return cond->value;
+	foreach(lc, restrictlist)
+		if (jointype != JOIN_LEFT || !RINFO_IS_PUSHED_DOWN((RestrictInfo *) lfirst(lc),
+														   joinrel->relids))
+			rinfos = lappend(rinfos, lfirst(lc));
+	rinfos = list_concat(rinfos, list_copy(innerrel->baserestrictinfo));
+	foreach(lc, rinfos)
+	{
+		DynClause  *dc = palloc0(sizeof(DynClause));
+
+		dc->rinfo = lfirst(lc);
+		if (dyn_classify_clause(root, innerrel, dc->rinfo->clause, &dc->conds))
+			clauses = lappend(clauses, dc);
+	}
+	dyn_choose_access(ri, clauses, NULL, acc);
+	if (acc->plan.op != DYN_OP_GETITEM)
+		return false;
+	foreach(lc, acc->plan.key_conds)
+	{
+		Relids		relids = pull_varnos(root, (Node *) ((DynCond *) lfirst(lc))->value);
+
+		if (!bms_is_subset(relids, outerrel->relids))
+			return false;
+		from_outer |= !bms_is_empty(relids);
+	}
+	return from_outer;
 }
 
 static void
@@ -154,14 +178,11 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 				  RelOptInfo *innerrel, JoinType jointype, JoinPathExtraData *extra)
 {
 	DynRelInfo *ri;
-	DynKeySchema *key;
-	Expr	   *hash_value = NULL;
-	Expr	   *range_value = NULL;
+	DynAccess	acc;
 	Path	   *outer_path;
 	CustomPath *cp;
 	double		outer_rows;
 	double		batches;
-	ListCell   *lc;
 
 	if (prev_join_pathlist_hook)
 		prev_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
@@ -172,30 +193,10 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		innerrel->fdwroutine->GetForeignPaths != dynomiteGetForeignPaths ||
 		!bms_is_empty(innerrel->lateral_relids) ||
 		(ri = innerrel->fdw_private) == NULL || ri->info == NULL ||
-		ri->opts->index != NULL || ri->wants_tokens)
-		return;
-	key = &ri->info->key;
-
-	foreach(lc, extra->restrictlist)
-	{
-		RestrictInfo *rinfo = lfirst(lc);
-
-		if (jointype == JOIN_LEFT && RINFO_IS_PUSHED_DOWN(rinfo, joinrel->relids))
-			continue;
-		if (hash_value == NULL)
-			hash_value = dyn_key_value(root, innerrel, outerrel, rinfo,
-									   key->hash, key->hash_type);
-		if (key->range && range_value == NULL)
-			range_value = dyn_key_value(root, innerrel, outerrel, rinfo,
-										key->range, key->range_type);
-	}
-	/* a sort key may also be a constant of the inner side */
-	if (key->range && range_value == NULL)
-		foreach(lc, innerrel->baserestrictinfo)
-			if (range_value == NULL)
-				range_value = dyn_key_value(root, innerrel, outerrel, lfirst(lc),
-											key->range, key->range_type);
-	if (hash_value == NULL || (key->range && range_value == NULL))
+		ri->opts->index != NULL || ri->wants_tokens ||
+		bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, ri->attrs_needed) ||
+		!dyn_join_access(root, joinrel, outerrel, innerrel, jointype,
+						 extra->restrictlist, &acc))
 		return;
 
 	outer_path = outerrel->cheapest_total_path;
@@ -220,13 +221,22 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	DYN_INHERIT_DISABLED_NODES(&cp->path, outer_path);
 	cp->path.pathkeys = NIL;
 	cp->custom_paths = list_make1(outer_path);
-	cp->custom_private = list_make5(makeInteger(jointype),
-									list_copy(extra->restrictlist),
-									hash_value,
-									range_value ? (Node *) range_value : (Node *) makeNullConst(INT4OID, -1, InvalidOid),
+	cp->custom_private = list_make3(makeInteger(jointype), list_copy(extra->restrictlist),
 									makeInteger(innerrel->relid));
 	cp->methods = &dyn_join_path_methods;
 	add_path(joinrel, (Path *) cp);
+}
+
+/* Whether the key lookup enforces a clause: the chooser gave it to the keys. */
+static bool
+dyn_join_keyed(DynAccess *acc, RestrictInfo *rinfo)
+{
+	ListCell   *lc;
+
+	foreach(lc, acc->keyed)
+		if (((DynClause *) lfirst(lc))->rinfo == rinfo)
+			return true;
+	return false;
 }
 
 /* Where a Var of the outer side stands in the outer plan's target list. */
@@ -292,6 +302,12 @@ dyn_scan_tuple_vars(Node *node, void *context)
 	return expression_tree_mutator(node, dyn_scan_tuple_vars, context);
 }
 
+/*
+ * The plan: the path's choice made again (paths keep no access), the key
+ * values the executor evaluates per outer row, the scan tuple (every Var
+ * the target list and conditions use), and the conditions checked for
+ * each pair of outer row and item: all but those the key lookup enforces.
+ */
 static Plan *
 dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 			  List *tlist, List *clauses, List *custom_plans)
@@ -299,27 +315,24 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	CustomScan *cscan = makeNode(CustomScan);
 	JoinType	jointype = intVal(linitial(best_path->custom_private));
 	List	   *restrictlist = lsecond(best_path->custom_private);
-	Expr	   *hash_value = lthird(best_path->custom_private);
-	Expr	   *range_value = lfourth(best_path->custom_private);
 	Plan	   *outer_plan = linitial(custom_plans);
-	RelOptInfo *innerrel;
-	DynRelInfo *ri;
+	Path	   *outer_path = linitial(best_path->custom_paths);
+	RelOptInfo *innerrel = find_base_rel(root, intVal(lthird(best_path->custom_private)));
+	DynRelInfo *ri = innerrel->fdw_private;
+	DynAccess	acc;
 	List	   *joinquals = NIL;
 	List	   *otherquals = NIL;
 	List	   *key_exprs;
 	List	   *scan_tlist = NIL;
 	List	   *columns = NIL;
 	List	   *vars;
-	Oid			ftoid;
+	Relation	frel;
 	ListCell   *lc;
 
-	/*
-	 * The inner relation, as the path recorded it: a join's relids may hold
-	 * more than base rels (an outer join's own index, from 16 on).
-	 */
-	innerrel = find_base_rel(root, intVal(list_nth(best_path->custom_private, 4)));
-	ri = innerrel->fdw_private;
-	ftoid = planner_rt_fetch(innerrel->relid, root)->relid;
+	if (!dyn_join_access(root, rel, outer_path->parent, innerrel, jointype,
+						 restrictlist, &acc))
+		elog(ERROR, "batched join lost its key lookup");
+	key_exprs = dyn_plan_values(&acc.plan);
 
 	foreach(lc, restrictlist)
 	{
@@ -327,16 +340,13 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 
 		if (jointype == JOIN_LEFT && RINFO_IS_PUSHED_DOWN(rinfo, rel->relids))
 			otherquals = lappend(otherquals, rinfo->clause);
-		else
+		else if (!dyn_join_keyed(&acc, rinfo))
 			joinquals = lappend(joinquals, rinfo->clause);
 	}
 	/* the inner side's own conditions decide whether an item matches */
 	foreach(lc, innerrel->baserestrictinfo)
-		joinquals = lappend(joinquals, ((RestrictInfo *) lfirst(lc))->clause);
-
-	key_exprs = list_make1(hash_value);
-	if (ri->info->key.range)
-		key_exprs = lappend(key_exprs, range_value);
+		if (!dyn_join_keyed(&acc, lfirst(lc)))
+			joinquals = lappend(joinquals, ((RestrictInfo *) lfirst(lc))->clause);
 
 	/*
 	 * The scan tuple: every Var the target list and conditions use, once;
@@ -354,13 +364,19 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 							 makeTargetEntry((Expr *) copyObject(var),
 											 list_length(scan_tlist) + 1, NULL, false));
 		if (var->varno == innerrel->relid)
+		{
 			columns = lappend_int(columns, -(int) var->varattno);
+			acc.plan.retrieved = lappend_int(acc.plan.retrieved, var->varattno);
+		}
 		else
 			columns = lappend_int(columns, dyn_outer_resno(outer_plan->targetlist, var));
 	}
 	joinquals = (List *) dyn_scan_tuple_vars((Node *) joinquals, scan_tlist);
 	otherquals = (List *) dyn_scan_tuple_vars((Node *) otherquals, scan_tlist);
 	key_exprs = (List *) dyn_scan_tuple_vars((Node *) key_exprs, scan_tlist);
+	frel = table_open(ri->relid, NoLock);
+	dyn_plan_reading(&acc.plan, frel, ri->opts, DYN_READ_KEYS);
+	table_close(frel, NoLock);
 
 	cscan->scan.plan.targetlist = tlist;
 	cscan->scan.plan.qual = otherquals;
@@ -369,18 +385,9 @@ dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cscan->custom_plans = custom_plans;
 	cscan->custom_exprs = list_make2(key_exprs, joinquals);
 	cscan->custom_scan_tlist = scan_tlist;
-	cscan->custom_private = list_make5(makeInteger(ftoid),
-									   makeInteger(jointype),
-									   ri->info->key.range ?
-									   list_make2(makeString(ri->info->key.hash),
-												  makeString(ri->info->key.range)) :
-									   list_make1(makeString(ri->info->key.hash)),
-									   ri->info->key.range ?
-									   list_make2(makeInteger(ri->info->key.hash_type),
-												  makeInteger(ri->info->key.range_type)) :
-									   list_make1(makeInteger(ri->info->key.hash_type)),
-									   columns);
-	cscan->custom_private = lappend(cscan->custom_private, makeInteger(innerrel->relid));
+	cscan->custom_private = list_make5(makeInteger(ri->relid), makeInteger(jointype),
+									   dyn_serialize_plan(&acc.plan), columns,
+									   makeInteger(innerrel->relid));
 	cscan->methods = &dyn_join_scan_methods;
 	return &cscan->scan.plan;
 }
@@ -398,6 +405,7 @@ dyn_create_join_state(CustomScan *cscan)
 	return (Node *) js;
 }
 
+/* Unpack the plan: the inner side's access, the scan tuple, the outer plan. */
 static void
 dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 {
@@ -413,25 +421,31 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	ListCell   *lc;
 	int			i;
 
+	if (list_length(private) != DynJoinCount)
+		elog(ERROR, "dynomite_fdw join plan has %d fields, not %d",
+			 list_length(private), DynJoinCount);
 	js->foreigntableid = intVal(list_nth(private, DynJoinForeignTable));
 	js->jointype = intVal(list_nth(private, DynJoinType));
-	js->nkeys = list_length(list_nth(private, DynJoinKeyNames));
-	i = 0;
-	foreach(lc, (List *) list_nth(private, DynJoinKeyNames))
-		js->key_names[i++] = strVal(lfirst(lc));
-	i = 0;
-	foreach(lc, (List *) list_nth(private, DynJoinKeyTypes))
-		js->key_types[i++] = (char) intVal(lfirst(lc));
+	js->plan = dyn_deserialize_plan(list_nth(private, DynJoinPlan));
 
 	outer = ExecInitNode(linitial(cscan->custom_plans), estate, eflags);
 	node->custom_ps = list_make1(outer);
 
 	js->key_exprs = ExecInitExprList(linitial(cscan->custom_exprs), (PlanState *) node);
+	js->key_values = palloc0(sizeof(DynParamValue) * Max(list_length(js->key_exprs), 1));
+	i = 0;
+	foreach(lc, (List *) linitial(cscan->custom_exprs))
+		js->key_values[i++].type = exprType(lfirst(lc));
 	js->joinqual = ExecInitQual(lsecond(cscan->custom_exprs), (PlanState *) node);
 
 	js->opts = dyn_get_options(js->foreigntableid, userid,
 							   (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
 	js->relname = get_rel_name(js->foreigntableid);
+	dyn_base_request(js->plan, js->opts, &js->base);
+	js->base.op = DYN_OP_BATCHGETITEM;
+	js->base.capacity = estate->es_instrument != 0;
+	dyn_plan_expect(js->plan, js->opts, &js->expect);
+	js->expect.op = DYN_OP_BATCHGETITEM;
 
 	/* the scan tuple's columns: from the outer row, or converted items */
 	rel = table_open(js->foreigntableid, AccessShareLock);
@@ -447,31 +461,12 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 			js->outer_attno[i] = c;
 		else
 		{
-			DynColumn  *col = palloc0(sizeof(DynColumn));
-
-			dyn_init_column(col, rel, (AttrNumber) -c);
-			js->inner_col[i] = col;
-			if (col->meta == DYN_META_ITEM)
-				js->base.projection = NIL;
-			else if (col->meta == DYN_META_NONE)
-				js->base.projection = lappend(js->base.projection, col->attname);
+			js->inner_col[i] = palloc0(sizeof(DynColumn));
+			dyn_init_column(js->inner_col[i], rel, (AttrNumber) -c);
 		}
 		i++;
 	}
 	table_close(rel, AccessShareLock);
-
-	/* an item column wants every attribute */
-	for (i = 0; i < js->ncols; i++)
-		if (js->inner_col[i] && js->inner_col[i]->meta == DYN_META_ITEM)
-			js->base.projection = NIL;
-	if (js->base.projection != NIL)
-		for (i = 0; i < js->nkeys; i++)
-			js->base.projection = lappend(js->base.projection, js->key_names[i]);
-
-	js->base.op = DYN_OP_BATCHGETITEM;
-	js->base.table = js->opts->table;
-	js->base.consistent_read = js->opts->consistent_read;
-	js->base.capacity = estate->es_instrument != 0;
 
 	js->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join batch",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -488,30 +483,6 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 		js->conn = dyn_get_connection(GetForeignServer(ft->serverid),
 									  GetUserMapping(userid, ft->serverid), js->opts);
 	}
-}
-
-/*
- * The lookup string of a key: its values' types and texts, numbers in one
- * canonical form ("7.0" and "7" are the same key to DynamoDB).
- */
-static char *
-dyn_key_string(int nvalues, DynValue **values)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int i = 0; i < nvalues; i++)
-	{
-		const char *text = values[i]->text;
-
-		if (values[i]->type == 'N' && *text)
-			text = numeric_normalize(DatumGetNumeric(DirectFunctionCall3(numeric_in,
-																		 CStringGetDatum(text),
-																		 ObjectIdGetDatum(InvalidOid),
-																		 Int32GetDatum(-1))));
-		appendStringInfo(&buf, "%c%s%c", values[i]->type, text, '\x1f');
-	}
-	return buf.data;
 }
 
 /* Fill the scan tuple from an outer row and an item (NULL: no match). */
@@ -546,70 +517,47 @@ dyn_fill_scan_slot(DynJoinState *js, TupleTableSlot *outer, DynJson *item)
 	return ExecStoreVirtualTuple(scan);
 }
 
-/* The key of an outer row, or NULL where a key value is NULL. */
+/*
+ * The key of an outer row as text to match items by, or NULL where its
+ * values make no key (NULL, empty, a number DynamoDB cannot hold): then
+ * no item matches.
+ */
 static char *
 dyn_outer_key(DynJoinState *js, TupleTableSlot *outer, DynKey **key)
 {
 	ExprContext *econtext = js->css.ss.ps.ps_ExprContext;
-	DynValue   *values[2];
+	List	   *keys;
 	ListCell   *lc;
-	int			i = 0;
 
 	econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, NULL);
 	foreach(lc, js->key_exprs)
 	{
-		ExprState  *state = lfirst(lc);
-		DynCond		cond = {0};
-		DynParamValue param;
-		bool		ok;
-		List	   *list;
+		DynParamValue *p = &js->key_values[foreach_current_index(lc)];
 
-		param.value = ExecEvalExpr(state, econtext, &param.isnull);
-		param.type = exprType((Node *) state->expr);
-		cond.op = DYN_EQ;
-		cond.dyntype = js->key_types[i];
-		cond.valueidx = 0;
-		list = dyn_cond_values(&cond, &param, &ok);
-		if (list == NIL)
-			return NULL;
-		values[i++] = linitial(list);
+		p->value = ExecEvalExpr(lfirst(lc), econtext, &p->isnull);
 	}
-	*key = palloc0(sizeof(DynKey));
-	(*key)->nattrs = js->nkeys;
-	for (i = 0; i < js->nkeys; i++)
-	{
-		(*key)->names[i] = js->key_names[i];
-		(*key)->values[i] = values[i];
-	}
-	return dyn_key_string(js->nkeys, values);
+	keys = dyn_execution_keys(js->plan, js->key_values);
+	if (keys == NIL)
+		return NULL;
+	*key = linitial(keys);
+	return dyn_key_lookup_text(*key);
 }
 
-/* The lookup string of an item, from its key attributes. */
-static char *
-dyn_item_key(DynJoinState *js, DynJson *item)
-{
-	DynValue   *values[2];
-
-	for (int i = 0; i < js->nkeys; i++)
-	{
-		char	   *text = dyn_item_key_text(item, js->key_names[i]);
-
-		values[i] = palloc(sizeof(DynValue));
-		values[i]->type = js->key_types[i];
-		values[i]->text = text ? text : "";
-	}
-	return dyn_key_string(js->nkeys, values);
-}
-
-/* Read the next batch of outer rows and fetch their items. */
+/*
+ * Read the next batch of outer rows and fetch their items, each key once,
+ * through request.c's BatchGetItem loop.
+ */
 static void
 dyn_fill_batch(DynJoinState *js)
 {
 	PlanState  *outer = linitial(js->css.custom_ps);
 	MemoryContext oldcxt;
-	List	   *keys = NIL;
+	DynBatchCursor cursor = {NIL, 0, 0};
 	List	   *key_strings = NIL;
+	DynRequest	req;
 	DynPage		page;
+	char	   *body;
+	bool		started = false;
 
 	MemoryContextReset(js->batch_cxt);
 	js->nbatch = 0;
@@ -635,63 +583,41 @@ dyn_fill_batch(DynJoinState *js)
 		if (keystr && !list_member(key_strings, makeString(keystr)))
 		{
 			key_strings = lappend(key_strings, makeString(keystr));
-			keys = lappend(keys, key);
+			cursor.keys = lappend(cursor.keys, key);
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
+	if (cursor.keys == NIL)
+		return;
 
 	oldcxt = MemoryContextSwitchTo(js->batch_cxt);
-	if (keys != NIL)
+	js->item_keys = palloc(sizeof(char *) * list_length(cursor.keys));
+	js->items = palloc(sizeof(DynJson *) * list_length(cursor.keys));
+	req = js->base;
+	dyn_add_projection_names(&req, js->base.projection);
+	js->batches++;
+	while ((body = dyn_batch_next(&cursor, &req, started ? &page : NULL, js->opts)) != NULL)
 	{
-		DynRequest	req = js->base;
-		DynExpect	expect = {DYN_OP_BATCHGETITEM, js->base.table, js->nkeys};
-		char	   *body;
-		int			tries = 0;
-		int			cap = list_length(keys);
+		DynResponse resp;
 
-		for (int i = 0; i < js->nkeys; i++)
+		CHECK_FOR_INTERRUPTS();
+		dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
+		dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, NULL,
+					   js->batch_cxt, NULL);
+		started = true;
+		js->requests += 1 + resp.retries;
+		js->retries += resp.retries;
+		js->capacity += page.capacity;
+		for (int i = 0; i < page.nitems && js->nitems < list_length(cursor.keys); i++)
 		{
-			expect.key_names[i] = js->key_names[i];
-			expect.key_types[i] = js->key_types[i];
-		}
-		js->item_keys = palloc(sizeof(char *) * cap);
-		js->items = palloc(sizeof(DynJson *) * cap);
-		req.keys = keys;
-		req.names = NIL;
-		req.values = NIL;
-		dyn_add_projection_names(&req, js->base.projection);
-		body = dyn_build_request(&req, NULL, false);
-		js->batches++;
+			DynJson    *item = dyn_page_item_kept(&page, i, js->batch_cxt);
+			char	   *keystr = dyn_item_lookup_text(item, js->plan);
 
-		for (;;)
-		{
-			DynResponse resp;
-
-			CHECK_FOR_INTERRUPTS();
-			dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
-			dyn_parse_page(resp.body.data, resp.body.len, &page, &expect, NULL,
-						   js->batch_cxt, NULL);
-			js->requests += 1 + resp.retries;
-			js->retries += resp.retries;
-			js->capacity += page.capacity;
-			for (int i = 0; i < page.nitems && js->nitems < cap; i++)
-			{
-				DynJson    *item = dyn_page_item_kept(&page, i, js->batch_cxt);
-
-				js->items[js->nitems] = item;
-				js->item_keys[js->nitems++] = dyn_item_key(js, item);
-				js->items_read++;
-			}
-			if (page.unprocessed == NULL)
-				break;
-			/* what DynamoDB could not read this time, after a pause */
-			if (tries >= js->opts->max_retries + 10)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-						 errmsg("DynamoDB left keys unprocessed %d times in a row", tries),
-						 errhint("Raise the table's capacity.")));
-			dyn_backoff(tries++);
-			body = dyn_build_unprocessed_request(page.unprocessed);
+			js->items_read++;
+			if (keystr == NULL)
+				continue;
+			js->items[js->nitems] = item;
+			js->item_keys[js->nitems++] = keystr;
 		}
 	}
 	MemoryContextSwitchTo(oldcxt);
@@ -748,6 +674,9 @@ dyn_exec_join(CustomScanState *node)
 		}
 		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
 			continue;
+		/* no projection where the target list is the scan tuple itself */
+		if (node->ss.ps.ps_ProjInfo == NULL)
+			return econtext->ecxt_scantuple;
 		return ExecProject(node->ss.ps.ps_ProjInfo);
 	}
 }
@@ -776,30 +705,35 @@ dyn_rescan_join(CustomScanState *node)
 	js->outer_done = false;
 }
 
+/*
+ * EXPLAIN: the lookup (its keys and their outer values) and the conditions
+ * checked for each pair of outer row and item.
+ */
 static void
 dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es)
 {
 	DynJoinState *js = (DynJoinState *) node;
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *key_exprs = linitial(cscan->custom_exprs);
+	List	   *joinquals = lsecond(cscan->custom_exprs);
+	char	  **value_text = palloc0(sizeof(char *) * Max(list_length(key_exprs), 1));
 	List	   *context;
-	StringInfoData keys;
 	ListCell   *lc;
-	int			i = 0;
 
 	context = set_deparse_context_plan(es->deparse_cxt, (Plan *) cscan, ancestors);
-	initStringInfo(&keys);
-	foreach(lc, (List *) linitial(cscan->custom_exprs))
-	{
-		appendStringInfo(&keys, "%s%s = %s", i > 0 ? " AND " : "",
-						 quote_identifier(js->key_names[i]),
-						 deparse_expression(lfirst(lc), context, true, false));
-		i++;
-	}
+	foreach(lc, key_exprs)
+		value_text[foreach_current_index(lc)] = deparse_expression(lfirst(lc), context,
+																   true, false);
 
 	ExplainPropertyText("DynamoDB Operation", "BatchGetItem", es);
 	ExplainPropertyText("DynamoDB Table", js->base.table, es);
-	ExplainPropertyText("DynamoDB Join Key", keys.data, es);
+	ExplainPropertyText("DynamoDB Join Key",
+						dyn_display_conditions(js->plan->key_conds, NIL, value_text), es);
 	ExplainPropertyText("DynamoDB Join Type", js->jointype == JOIN_LEFT ? "Left" : "Inner", es);
+	if (joinquals != NIL)
+		ExplainPropertyText("Join Filter",
+							deparse_expression((Node *) make_ands_explicit(joinquals),
+											   context, true, false), es);
 	ExplainPropertyInteger("DynamoDB Batch Size", NULL, DYN_JOIN_BATCH, es);
 	if (es->analyze)
 	{

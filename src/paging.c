@@ -8,12 +8,21 @@
  * row; so a set_rel_pathlist_hook replaces the function scan of these three
  * with a custom scan that fetches a page only when the next row is wanted,
  * and SELECT * FROM dynomite_pages('posts') LIMIT 3 sends three requests.
+ * The hook is in place from the first statement of a session: the
+ * functions' planner support function loads this library while the
+ * function's size is estimated, before its paths are made.
+ *
+ * The filter, start_at and next_token are conditions like any other: the
+ * classifier (deparse.c) and chooser (access.c) of the foreign scan decide
+ * the request, with the difference that DynamoDB decides alone (no row is
+ * checked locally), and request.c renders it under DynamoDB's rules.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -30,6 +39,7 @@
 #include "parser/parsetree.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -55,8 +65,9 @@ typedef struct DynPager
 	DynConnection *conn;
 	DynColumn  *cols;			/* the foreign table's columns */
 	int			ncols;
-	DynRequest	req;			/* conditions; no Limit, no start */
-	DynTokenScope scope;
+	DynPlan    *plan;			/* the access, as the chooser made it */
+	DynExecution ex;			/* its values, scope and start */
+	DynRequest	req;			/* what every request shares */
 	DynExpect	expect;			/* what its responses must be */
 	DynKeyTrail trail;			/* the keys its pages ended with */
 	DynJson    *start_key;
@@ -71,6 +82,7 @@ typedef struct DynPager
 	int			page_number;
 } DynPager;
 
+PG_FUNCTION_INFO_V1(dynomite_paging_support);
 PG_FUNCTION_INFO_V1(dynomite_pages);
 PG_FUNCTION_INFO_V1(dynomite_raw_pages);
 PG_FUNCTION_INFO_V1(dynomite_page);
@@ -80,146 +92,43 @@ PG_FUNCTION_INFO_V1(dynomite_page);
  * ---------------------------------------------------------------------
  */
 
-static const char *
-dyn_filter_attribute(DynPager *p, const char *name)
-{
-	for (int i = 0; i < p->ncols; i++)
-		if (p->cols[i].meta == DYN_META_NONE && strcmp(p->cols[i].colname, name) == 0)
-			return p->cols[i].attname;
-	return name;				/* an attribute the table has no column for */
-}
-
-/* The filter's value for a key attribute of the given type, if any. */
-static DynPlaceholder *
-dyn_filter_key(List *filter, const char *attname, char type)
-{
-	ListCell   *lc;
-
-	if (attname == NULL)
-		return NULL;
-	foreach(lc, filter)
-	{
-		DynPlaceholder *ph = lfirst(lc);
-
-		if (strcmp(ph->name, attname) == 0 && ph->value->type == type)
-			return ph;
-	}
-	return NULL;
-}
-
-static void
-dyn_add_condition(StringInfo expr, DynRequest *req, char prefix, int n,
-				  DynPlaceholder *ph)
-{
-	DynPlaceholder *name = palloc0(sizeof(DynPlaceholder));
-	DynPlaceholder *value = palloc0(sizeof(DynPlaceholder));
-
-	name->placeholder = psprintf("#%c%d", prefix, n);
-	name->name = ph->name;
-	value->placeholder = psprintf(":%c%d", prefix, n);
-	value->value = ph->value;
-	req->names = lappend(req->names, name);
-	req->values = lappend(req->values, value);
-	appendStringInfo(expr, "%s%s = %s", expr->len ? " AND " : "",
-					 name->placeholder, value->placeholder);
-}
-
-static void
-dyn_scope_key(DynTokenScope *scope, const char *name, char type)
-{
-	if (name == NULL)
-		return;
-	for (int i = 0; i < scope->nkeys; i++)
-		if (strcmp(scope->key_names[i], name) == 0)
-			return;
-	scope->key_names[scope->nkeys] = name;
-	scope->key_types[scope->nkeys++] = type;
-}
-
 /*
- * Decide how the filter is read, as the planner would for the same
- * equalities: a Query of the table when it gives the partition key, else a
- * Query of a global index with every attribute whose partition key it
- * gives, else a Scan; the other equalities go into the FilterExpression.
+ * Choose and begin the pager's access: its filter as conditions, the
+ * start (next_token, or a plain start_at key) as where to begin.  Items
+ * are wanted whole, and pages, so that tokens can be made.
  */
 static void
-dyn_pager_plan(DynPager *p, DynTableInfo *info, List *filter)
+dyn_pager_plan(DynPager *p, Oid relid, Oid userid, Relation rel, const char *filter,
+			   const char *start_at, const char *next_token)
 {
-	DynKeySchema *key = NULL;
-	DynIndex   *index = NULL;
-	DynPlaceholder *hash;
-	DynPlaceholder *range = NULL;
-	StringInfoData keycond;
-	StringInfoData filt;
-	ListCell   *lc;
-	int			nk = 0;
-	int			nf = 0;
+	DynRelInfo *ri = dyn_rel_info(relid, userid, true);
+	const char *start = next_token ? next_token : start_at;
+	List	   *clauses = NIL;
+	DynAccess	acc;
+	List	   *values;
 
-	if (p->opts->index)
-	{
-		foreach(lc, info->indexes)
-			if (strcmp(((DynIndex *) lfirst(lc))->name, p->opts->index) == 0)
-				index = lfirst(lc);
-		if (index == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
-					 errmsg("DynamoDB table \"%s\" has no index \"%s\"",
-							info->table, p->opts->index)));
-		key = &index->key;
-		hash = dyn_filter_key(filter, key->hash, key->hash_type);
-	}
-	else if ((hash = dyn_filter_key(filter, info->key.hash, info->key.hash_type)) != NULL)
-		key = &info->key;
-	else
-	{
-		foreach(lc, info->indexes)
-		{
-			DynIndex   *gsi = lfirst(lc);
-
-			if (gsi->global && gsi->projection == DYN_PROJECT_ALL &&
-				(hash = dyn_filter_key(filter, gsi->key.hash, gsi->key.hash_type)) != NULL)
-			{
-				index = gsi;
-				key = &gsi->key;
-				break;
-			}
-		}
-	}
-	if (hash)
-		range = dyn_filter_key(filter, key->range, key->range_type);
-
-	initStringInfo(&keycond);
-	initStringInfo(&filt);
-	foreach(lc, filter)
-	{
-		DynPlaceholder *ph = lfirst(lc);
-
-		if (ph == hash || ph == range)
-			dyn_add_condition(&keycond, &p->req, 'k', nk++, ph);
-		else
-			dyn_add_condition(&filt, &p->req, 'f', nf++, ph);
-	}
-
-	p->req.op = hash ? DYN_OP_QUERY : DYN_OP_SCAN;
-	p->req.table = p->opts->table;
-	p->req.index = index ? index->name : NULL;
-	p->req.consistent_read = p->opts->consistent_read && !(index && index->global);
-	p->req.forward = true;
+	ri->wants_tokens = true;
+	ri->whole_items = true;
+	ri->exact = true;
+	if (filter)
+		clauses = dyn_classify_filter(relid, dyn_parse_filter(filter));
+	dyn_choose_access(ri, clauses,
+					  start ? (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+												 CStringGetTextDatum(start), false, false) :
+					  NULL,
+					  &acc);
+	acc.plan.start_plain = start_at != NULL;
+	values = dyn_plan_values(&acc.plan);
+	dyn_plan_reading(&acc.plan, rel, ri->opts, DYN_READ_ITEMS | DYN_READ_TOKENS);
+	p->plan = palloc(sizeof(DynPlan));
+	*p->plan = acc.plan;
+	dyn_base_request(p->plan, p->opts, &p->req);
 	p->req.capacity = true;		/* the pages report it */
-	p->req.key_condition = keycond.len ? keycond.data : NULL;
-	p->req.filter = filt.len ? filt.data : NULL;
-
-	p->scope.table = p->req.table;
-	p->scope.index = p->req.index;
-	p->scope.secret = p->opts->token_secret;
-	p->scope.binding = dyn_request_binding(&p->req);
-	dyn_scope_key(&p->scope, info->key.hash, info->key.hash_type);
-	dyn_scope_key(&p->scope, info->key.range, info->key.range_type);
-	if (index)
-	{
-		dyn_scope_key(&p->scope, index->key.hash, index->key.hash_type);
-		dyn_scope_key(&p->scope, index->key.range, index->key.range_type);
-	}
+	dyn_execution_begin(&p->ex, p->plan, p->opts, dyn_const_params(values), true, true);
+	p->start_key = p->ex.start_key;
+	p->done = p->ex.nothing;
+	dyn_plan_expect(p->plan, p->opts, &p->expect);
+	dyn_key_trail_start(&p->trail, p->cxt, p->start_key);
 }
 
 static DynPager *
@@ -233,11 +142,8 @@ dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *sta
 	Oid			userid = GetUserId();
 	FdwRoutine *routine;
 	ForeignTable *ft;
-	DynTableInfo *info;
-	List	   *filter_list = NIL;
 	Relation	rel;
 	AclResult	aclresult;
-	ListCell   *lc;
 
 	p->kind = kind;
 	p->cxt = cxt;
@@ -268,7 +174,6 @@ dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *sta
 	ft = GetForeignTable(relid);
 	p->conn = dyn_get_connection(GetForeignServer(ft->serverid),
 								 GetUserMapping(userid, ft->serverid), p->opts);
-	info = dyn_get_table_info(relid, userid, p->opts);
 
 	rel = table_open(relid, AccessShareLock);
 	p->cols = palloc0(sizeof(DynColumn) * Max(RelationGetDescr(rel)->natts, 1));
@@ -278,34 +183,8 @@ dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *sta
 			continue;
 		dyn_init_column(&p->cols[p->ncols++], rel, i);
 	}
+	dyn_pager_plan(p, relid, userid, rel, filter, start_at, next_token);
 	table_close(rel, AccessShareLock);
-
-	if (filter)
-	{
-		filter_list = dyn_parse_filter(filter);
-		foreach(lc, filter_list)
-		{
-			DynPlaceholder *ph = lfirst(lc);
-
-			ph->name = (char *) dyn_filter_attribute(p, ph->name);
-		}
-	}
-	dyn_pager_plan(p, info, filter_list);
-
-	if (next_token)
-		p->start_key = dyn_token_decode(&p->scope, next_token, cxt);
-	else if (start_at)
-		p->start_key = dyn_start_at_key(start_at, &p->scope, cxt);
-
-	p->expect.op = p->req.op;
-	p->expect.table = p->req.table;
-	p->expect.nkeys = p->scope.nkeys;
-	for (int i = 0; i < p->scope.nkeys; i++)
-	{
-		p->expect.key_names[i] = p->scope.key_names[i];
-		p->expect.key_types[i] = p->scope.key_types[i];
-	}
-	dyn_key_trail_start(&p->trail, cxt, p->start_key);
 
 	MemoryContextSwitchTo(oldcxt);
 	return p;
@@ -334,6 +213,7 @@ dyn_pager_fetch(DynPager *p, int limit)
 	/* the request is built before the page that holds the start key goes */
 	oldcxt = MemoryContextSwitchTo(p->cxt);
 	req.limit = limit > 0 ? limit : p->page_size;
+	(void) dyn_render_conditions(&p->ex, 0, &req);
 	body = dyn_build_request(&req, start, false);
 	if (p->started)
 		MemoryContextReset(p->page_cxt);
@@ -341,7 +221,7 @@ dyn_pager_fetch(DynPager *p, int limit)
 		p->start_key = NULL;
 	MemoryContextSwitchTo(p->page_cxt);
 
-	dyn_request(p->conn, p->opts, dyn_operation_name(p->req.op), body, strlen(body), &resp);
+	dyn_request(p->conn, p->opts, dyn_operation_name(p->plan->op), body, strlen(body), &resp);
 	pfree(body);
 	p->raw = resp.body.data;
 	dyn_parse_page(resp.body.data, resp.body.len, &p->page, &p->expect, &p->trail,
@@ -410,7 +290,7 @@ dyn_pager_row(DynPager *p, Datum *values, bool *nulls)
 		initStringInfo(&key);
 		dyn_append_item_json(&key, p->page.last_key, NULL, 0);
 		values[4] = dyn_jsonb(key.data);
-		values[5] = CStringGetTextDatum(dyn_token_encode(&p->scope, p->page.last_key));
+		values[5] = CStringGetTextDatum(dyn_token_encode(&p->ex.scope, p->page.last_key));
 	}
 	else
 		nulls[4] = nulls[5] = true;
@@ -448,8 +328,8 @@ dyn_pager_one_page(DynPager *p, Datum *values, bool *nulls)
 				appendStringInfoChar(&items, ',');
 			dyn_append_item_json(&items, item, p->cols, p->ncols);
 			if (++collected == want)
-				token = dyn_token_encode(&p->scope,
-										 dyn_item_key_object(item, &p->scope,
+				token = dyn_token_encode(&p->ex.scope,
+										 dyn_item_key_object(item, &p->ex.scope,
 															 CurrentMemoryContext));
 		}
 	}
@@ -465,10 +345,57 @@ dyn_pager_one_page(DynPager *p, Datum *values, bool *nulls)
  * Arguments
  * ---------------------------------------------------------------------
  */
+/*
+ * A filter or start_at argument as JSON text for json-c.  json-c reads an
+ * integer beyond 64 bits as the largest it holds, but keeps the text of a
+ * number with a fraction: so such integers get ".0", and 1e200 stays
+ * 1e200.  An argument that is not a flat object is passed as it is, for
+ * the parser to refuse.
+ */
 static char *
 dyn_jsonb_text(Datum d)
 {
-	return DatumGetCString(DirectFunctionCall1(jsonb_out, d));
+	Jsonb	   *jb = DatumGetJsonbP(d);
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	StringInfoData buf;
+
+	if (!JB_ROOT_IS_OBJECT(jb))
+		return DatumGetCString(DirectFunctionCall1(jsonb_out, d));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *num;
+
+		if (tok == WJB_KEY)
+		{
+			appendStringInfoString(&buf, buf.len > 1 ? ", " : "");
+			escape_json(&buf, pnstrdup(v.val.string.val, v.val.string.len));
+			appendStringInfoString(&buf, ": ");
+		}
+		else if (tok != WJB_VALUE)
+			continue;
+		else if (v.type == jbvString)
+			escape_json(&buf, pnstrdup(v.val.string.val, v.val.string.len));
+		else if (v.type == jbvNumeric)
+		{
+			num = DatumGetCString(DirectFunctionCall1(numeric_out,
+													  NumericGetDatum(v.val.numeric)));
+			appendStringInfo(&buf, "%s%s", num,
+							 strpbrk(num, ".eEN") == NULL && strlen(num) > 18 ? ".0" : "");
+		}
+		else if (v.type == jbvBool)
+			appendStringInfoString(&buf, v.val.boolean ? "true" : "false");
+		else if (v.type == jbvNull)
+			appendStringInfoString(&buf, "null");
+		else
+			return DatumGetCString(DirectFunctionCall1(jsonb_out, d));
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
 }
 
 /* Open a pager from the functions' arguments, in their declared order. */
@@ -542,6 +469,20 @@ dyn_pages_srf(FunctionCallInfo fcinfo, DynPagerKind kind)
 		SRF_RETURN_DONE(funcctx);
 	SRF_RETURN_NEXT(funcctx,
 					HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
+}
+
+/*
+ * The planner support function of the three functions.  It answers no
+ * request (the declared ROWS stand); being called at all is its use: the
+ * planner calls it while it estimates the function's size, which loads
+ * this library, and so installs the hook that makes the FROM form lazy
+ * before the function's paths are made, even as the first statement of a
+ * session.
+ */
+Datum
+dynomite_paging_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(NULL);
 }
 
 Datum

@@ -29,7 +29,6 @@
 
 #include "dynomite_fdw.h"
 
-
 /*
  * A paged sequence of requests: the whole Scan (or one of its segments), the
  * Query of each partition in turn, or the GetItem and BatchGetItem requests.
@@ -78,18 +77,13 @@ typedef struct DynScanState
 	/* one execution */
 	bool		prepared;		/* values evaluated, keys known, requests sent */
 	bool		done;			/* nothing more to fetch */
+	DynExecution ex;			/* its values with DynamoDB's rules applied */
 	int			current;		/* the stream whose page is read, or -1 */
 	int			count_left;		/* Select=COUNT: rows still to return */
-	List	   *partitions;		/* Query: partition-key values (DynValue) */
-	int			partition;		/* the next partition to read */
-	List	   *keys;			/* GetItem, BatchGetItem: DynKey */
-	int			next_key;
-	int			unprocessed_tries;
+	int			partition;		/* Query: the next partition to read */
 	long		rows_returned;
 	long		items_received;	/* in this execution, returned or not */
 	int			page_number;	/* of the current page, from 1 */
-	DynJson    *start_key;		/* where the first request starts, or NULL */
-	DynTokenScope scope;		/* what this execution's tokens are bound to */
 	bool		want_tokens;
 	bool		fast_rows;		/* rows can come straight from item text */
 	bool		projection_optional;	/* the projection names every column:
@@ -109,10 +103,7 @@ typedef struct DynScanState
 	double		capacity;
 } DynScanState;
 
-static void dyn_prepare_tokens(DynScanState *s);
 static void dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot);
-static void dyn_make_scope(DynScanState *s);
-static void dyn_apply_start_token(DynScanState *s);
 
 static DynColumnKind
 dyn_kind_of(Oid typid)
@@ -170,29 +161,10 @@ dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 }
 
 /*
- * Whether names (String nodes) hold the attribute of every column of the
- * table that is an attribute.
+ * Unpack what planning decided (fdw_private: the access description, what
+ * is read, the streams) and set up the columns, the values to evaluate and
+ * the page contexts.  Nothing is chosen here.
  */
-static bool
-dyn_projection_covers_table(Relation rel, List *names)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-
-	for (int i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		char	   *attname;
-
-		if (attr->attisdropped ||
-			dyn_column_meta(RelationGetRelid(rel), attr->attnum) != DYN_META_NONE)
-			continue;
-		attname = dyn_column_attribute(RelationGetRelid(rel), attr->attnum);
-		if (!list_member(names, makeString(attname)))
-			return false;
-	}
-	return true;
-}
-
 void
 dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -202,7 +174,6 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			userid = DYN_SCAN_USERID(estate, fsplan);
 	DynScanState *s;
 	bool		whole_items = false;
-	bool		covers_table;
 	ListCell   *lc;
 	int			i = 0;
 
@@ -221,74 +192,18 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 		DynColumn  *col = &s->columns[i++];
 
 		dyn_init_column(col, rel, lfirst_int(lc));
-		if (col->meta == DYN_META_ITEM)
-			whole_items = true;
-		else if (col->meta == DYN_META_NEXT_TOKEN)
-			s->want_tokens = true;
-		else if (col->meta == DYN_META_PAGE_NUMBER)
-			s->page_numbers = true;
-		else if (col->meta == DYN_META_NONE &&
-				 !list_member(s->base.projection, makeString(col->attname)))
-			s->base.projection = lappend(s->base.projection, makeString(col->attname));
+		whole_items |= col->meta == DYN_META_ITEM;
+		s->want_tokens |= col->meta == DYN_META_NEXT_TOKEN;
+		s->page_numbers |= col->meta == DYN_META_PAGE_NUMBER;
 	}
-
 	s->fast_rows = !whole_items && !s->want_tokens;
 
-	s->base.op = s->plan->op;
-	s->base.table = s->opts->table;
-	s->expect.op = s->plan->op;
-	s->expect.table = s->opts->table;
-	foreach(lc, s->plan->token_keys)
-	{
-		if (foreach_current_index(lc) % 2 == 0)
-			s->expect.key_names[s->expect.nkeys] = strVal(lfirst(lc));
-		else
-			s->expect.key_types[s->expect.nkeys++] = (char) intVal(lfirst(lc));
-	}
-	s->base.index = s->plan->index;
-	s->base.forward = s->plan->forward;
-	s->base.consistent_read = s->opts->consistent_read && !s->plan->global_index;
+	dyn_base_request(s->plan, s->opts, &s->base);
+	dyn_plan_expect(s->plan, s->opts, &s->expect);
 	/* consumed capacity is for EXPLAIN ANALYZE; DynamoDB works less without */
 	s->base.capacity = estate->es_instrument != 0;
-	s->base.count_only = s->plan->count_only &&
-		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY);
-	if (s->want_tokens || s->plan->start_token_idx >= 0)
-	{
-		/* a token is made of the item's key attributes */
-		foreach(lc, s->plan->token_keys)
-			if (foreach_current_index(lc) % 2 == 0 &&
-				!list_member(s->base.projection, lfirst(lc)))
-				s->base.projection = lappend(s->base.projection, lfirst(lc));
-		s->base.count_only = false;
-	}
-	if (whole_items || s->base.count_only)
-		s->base.projection = NIL;
-	else if (s->base.projection == NIL)
-		s->base.projection = list_make1(makeString(s->plan->hash_key));
-	covers_table = s->base.projection != NIL &&
-		dyn_projection_covers_table(rel, s->base.projection);
-	/* the names, not the String nodes, go into requests */
-	{
-		List	   *names = NIL;
-
-		foreach(lc, s->base.projection)
-			names = lappend(names, strVal(lfirst(lc)));
-		s->base.projection = names;
-	}
-
-	/*
-	 * A projection that names every column of the table drops only what the
-	 * table does not declare.  Scan and Query leave it out while the items
-	 * carry nothing else: the response is the same, and DynamoDB has less to
-	 * do.  The first item with another attribute turns it on for good.
-	 */
-	s->projecting = s->base.projection != NIL;
-	if (covers_table &&
-		(s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY))
-	{
-		s->projection_optional = true;
-		s->projecting = false;
-	}
+	s->projection_optional = s->plan->projection_optional;
+	s->projecting = s->base.projection != NIL && !s->projection_optional;
 
 	s->value_exprs = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	s->params = palloc0(sizeof(DynParamValue) * Max(list_length(fsplan->fdw_exprs), 1));
@@ -302,18 +217,7 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 	s->handle_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										  "dynomite_fdw handles",
 										  ALLOCSET_SMALL_SIZES);
-
-	/*
-	 * Scan segments, or the partitions of a Query of several, side by side;
-	 * not where tokens must name one position, nor when a LIMIT is pushed:
-	 * every stream would ask for all of it at once.
-	 */
-	s->max_streams = (s->plan->op == DYN_OP_SCAN ||
-					  (s->plan->op == DYN_OP_QUERY &&
-					   ((DynCond *) linitial(s->plan->key_conds))->op != DYN_EQ)) &&
-		s->opts->segments > 1 && !s->want_tokens &&
-		s->plan->start_token_idx < 0 && s->plan->bound <= 0 ?
-		s->opts->segments : 1;
+	s->max_streams = s->plan->streams;
 	s->nstreams = s->max_streams;
 	s->streams = palloc0(sizeof(DynStream) * s->max_streams);
 	for (i = 0; i < s->max_streams; i++)
@@ -366,100 +270,34 @@ dyn_evaluate_values(DynScanState *s, ExprContext *econtext)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-static DynKey *
-dyn_make_key(DynScanState *s, DynValue *hash, DynValue *range)
-{
-	DynKey	   *key = palloc0(sizeof(DynKey));
-
-	key->names[0] = s->plan->hash_key;
-	key->values[0] = hash;
-	key->nattrs = 1;
-	if (range)
-	{
-		key->names[1] = s->plan->range_key;
-		key->values[1] = range;
-		key->nattrs = 2;
-	}
-	return key;
-}
-
 /*
- * Get an execution ready: evaluate values, and find the partitions of a
- * Query or the keys of GetItem and BatchGetItem.  A key value that is NULL
- * (or NaN) matches no item, so such an execution is done at once.
+ * Get an execution ready: evaluate its values, and let request.c apply
+ * DynamoDB's rules to them and find the partitions or keys to read, the
+ * token scope and where to start (EXPLAIN alone has no token to check).
+ * An execution where no item can match sends nothing.
  */
 static void
 dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 {
 	MemoryContext oldcxt;
-	DynCond    *hash;
-	List	   *hash_values;
-	DynValue   *range_value = NULL;
-	bool		ok;
-	ListCell   *lc;
 
 	MemoryContextReset(s->exec_cxt);
 	s->current = -1;
-	s->partitions = NIL;
-	s->partition = 0;
-	s->keys = NIL;
-	s->next_key = 0;
-	s->unprocessed_tries = 0;
 	s->rows_returned = 0;
 	s->items_received = 0;
 	s->page_number = 0;
-	s->start_key = NULL;
 	s->prepared = true;
 
 	dyn_evaluate_values(s, econtext);
-	if (s->plan->op == DYN_OP_SCAN)
-	{
-		dyn_prepare_tokens(s);
-		return;
-	}
-
 	oldcxt = MemoryContextSwitchTo(s->exec_cxt);
-	hash = linitial(s->plan->key_conds);
-	hash_values = dyn_cond_values(hash, s->params, &ok);
+	dyn_execution_begin(&s->ex, s->plan, s->opts, s->params,
+						s->want_tokens || s->plan->start_token_idx >= 0, s->conn != NULL);
+	MemoryContextSwitchTo(oldcxt);
+	s->partition = s->ex.start_partition;
 	if (s->plan->op == DYN_OP_QUERY)
-	{
-		s->partitions = hash_values;
-		s->nstreams = Max(Min(s->max_streams, list_length(hash_values)), 1);
-	}
-	else
-	{
-		if (list_length(s->plan->key_conds) > 1)
-		{
-			List	   *range = dyn_cond_values(lsecond(s->plan->key_conds), s->params, &ok);
-
-			range_value = range ? linitial(range) : NULL;
-			if (range_value == NULL)
-				hash_values = NIL;
-		}
-		foreach(lc, hash_values)
-			s->keys = lappend(s->keys, dyn_make_key(s, lfirst(lc), range_value));
-	}
-	MemoryContextSwitchTo(oldcxt);
-
-	if (s->partitions == NIL && s->keys == NIL)
+		s->nstreams = Max(Min(s->max_streams, list_length(s->ex.partitions)), 1);
+	if (s->ex.nothing)
 		s->done = true;
-	dyn_prepare_tokens(s);
-}
-
-/* Tokens and where to start, once the partitions are known. */
-static void
-dyn_prepare_tokens(DynScanState *s)
-{
-	MemoryContext oldcxt;
-
-	if (s->done || (!s->want_tokens && s->plan->start_token_idx < 0))
-		return;
-	oldcxt = MemoryContextSwitchTo(s->exec_cxt);
-	dyn_make_scope(s);
-	/* EXPLAIN alone has no token to check */
-	if (s->plan->start_token_idx >= 0 && s->conn != NULL)
-		dyn_apply_start_token(s);
-	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -485,27 +323,6 @@ dyn_request_limit(DynScanState *s, bool *enough)
 }
 
 /*
- * The conditions of a Scan, or of a Query of one partition: false where
- * they match no item.
- */
-static bool
-dyn_render_conditions(DynScanState *s, int partition, DynRequest *req)
-{
-	bool		empty = false;
-
-	if (s->plan->op == DYN_OP_QUERY)
-	{
-		req->key_condition = dyn_render_key_condition(s->plan->key_conds,
-													  list_nth(s->partitions, partition),
-													  s->params, req, &empty);
-		if (empty)
-			return false;
-	}
-	req->filter = dyn_render_filter(s->plan->filters, s->params, req, &empty);
-	return !empty;
-}
-
-/*
  * The body of a stream's next request, or NULL when it has nothing more to
  * fetch.  Built from the stream's current page, which is still there.
  */
@@ -527,10 +344,10 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 		case DYN_OP_SCAN:
 			if (st->started && st->page.last_key == NULL)
 				return NULL;
-			start_key = st->started ? st->page.last_key : s->start_key;
+			start_key = st->started ? st->page.last_key : s->ex.start_key;
 			if (!st->started)
 				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
-			if (!dyn_render_conditions(s, 0, &req))
+			if (!dyn_render_conditions(&s->ex, 0, &req))
 				return NULL;
 			req.limit = dyn_request_limit(s, &enough);
 			if (enough)
@@ -549,13 +366,13 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 			{
 				/* the next partition no stream has taken */
 				if (!st->started)
-					start_key = s->start_key;
+					start_key = s->ex.start_key;
 				st->partition = s->partition++;
 				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
 			}
-			if (st->partition >= list_length(s->partitions))
+			if (st->partition >= list_length(s->ex.partitions))
 				return NULL;
-			if (!dyn_render_conditions(s, st->partition, &req))
+			if (!dyn_render_conditions(&s->ex, st->partition, &req))
 				return NULL;
 			req.limit = dyn_request_limit(s, &enough);
 			if (enough)
@@ -565,113 +382,13 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 		case DYN_OP_GETITEM:
 			if (st->started)
 				return NULL;
-			req.keys = s->keys;
+			req.keys = s->ex.keys;
 			break;
 
 		case DYN_OP_BATCHGETITEM:
-			if (st->started && st->page.unprocessed)
-			{
-				/* what DynamoDB could not read this time, after a pause */
-				if (s->unprocessed_tries >= s->opts->max_retries + 10)
-					ereport(ERROR,
-							(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-							 errmsg("DynamoDB left keys unprocessed %d times in a row",
-									s->unprocessed_tries),
-							 errhint("Raise the table's capacity.")));
-				dyn_backoff(s->unprocessed_tries++);
-				return dyn_build_unprocessed_request(st->page.unprocessed);
-			}
-			s->unprocessed_tries = 0;
-			if (s->next_key >= list_length(s->keys))
-				return NULL;
-			req.keys = list_copy_tail(s->keys, s->next_key);
-			if (list_length(req.keys) > DYN_BATCH_MAX_KEYS)
-				req.keys = list_truncate(req.keys, DYN_BATCH_MAX_KEYS);
-			s->next_key += list_length(req.keys);
-			break;
+			return dyn_batch_next(&s->ex.batch, &req, st->started ? &st->page : NULL, s->opts);
 	}
 	return dyn_build_request(&req, start_key, false);
-}
-
-/*
- * What this execution's tokens are bound to: the table, the index, and a
- * hash of the conditions (all partition-key values, for a list).
- */
-static void
-dyn_make_scope(DynScanState *s)
-{
-	DynRequest	req = s->base;
-	ListCell   *lc;
-	int			n = 0;
-
-	req.names = NIL;
-	req.values = NIL;
-	(void) dyn_render_conditions(s, 0, &req);
-	req.segment = 0;
-	req.total_segments = 0;
-	if (list_length(s->partitions) > 1)
-	{
-		DynPlaceholder *ph = palloc0(sizeof(DynPlaceholder));
-		StringInfoData all;
-
-		initStringInfo(&all);
-		foreach(lc, s->partitions)
-			appendStringInfo(&all, "%s\x1f", ((DynValue *) lfirst(lc))->text);
-		ph->placeholder = ":partitions";
-		ph->value = palloc(sizeof(DynValue));
-		ph->value->type = 'S';
-		ph->value->text = all.data;
-		req.values = lappend(req.values, ph);
-	}
-	s->scope.table = s->base.table;
-	s->scope.index = s->base.index;
-	s->scope.binding = dyn_request_binding(&req);
-	s->scope.secret = s->opts->token_secret;
-	foreach(lc, s->plan->token_keys)
-	{
-		if (foreach_current_index(lc) % 2 == 0)
-			s->scope.key_names[n] = strVal(lfirst(lc));
-		else
-			s->scope.key_types[n++] = (char) intVal(lfirst(lc));
-	}
-	s->scope.nkeys = n;
-}
-
-/*
- * Resume after the item a token names: check the token against this
- * execution's scope, and for a list of partitions start at the token's.
- * An empty token starts at the beginning; NULL compares as unknown, so no
- * row qualifies.
- */
-static void
-dyn_apply_start_token(DynScanState *s)
-{
-	DynParamValue *p = &s->params[s->plan->start_token_idx];
-	char	   *token;
-
-	if (p->isnull)
-	{
-		s->done = true;
-		return;
-	}
-	token = TextDatumGetCString(p->value);
-	if (*token == '\0')
-		return;
-	s->start_key = dyn_token_decode(&s->scope, token, s->exec_cxt);
-	if (list_length(s->partitions) > 1)
-	{
-		char	   *hash = dyn_item_key_text(s->start_key, s->plan->hash_key);
-		int			i = 0;
-		ListCell   *lc;
-
-		foreach(lc, s->partitions)
-		{
-			if (hash && strcmp(((DynValue *) lfirst(lc))->text, hash) == 0)
-				break;
-			i++;
-		}
-		s->partition = i;
-	}
 }
 
 /* More of a Scan or Query response has come: locate its items. */
@@ -893,11 +610,11 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 					continue;	/* below */
 				else if (col->meta == DYN_META_NEXT_TOKEN)
 				{
-					DynJson    *key = dyn_item_key_object(item, &s->scope,
+					DynJson    *key = dyn_item_key_object(item, &s->ex.scope,
 														  CurrentMemoryContext);
 
 					slot->tts_values[idx] =
-						InputFunctionCall(&col->input, dyn_token_encode(&s->scope, key),
+						InputFunctionCall(&col->input, dyn_token_encode(&s->ex.scope, key),
 										  col->ioparam, col->typmod);
 					slot->tts_isnull[idx] = false;
 				}
@@ -1075,6 +792,8 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->verbose && s->first_request)
 		ExplainPropertyText("DynamoDB Request", s->first_request, es);
+	else if (plan->nothing || (s->prepared && s->ex.nothing))
+		ExplainPropertyText("DynamoDB Request", "none: no item can match", es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
