@@ -289,6 +289,84 @@ const fixtures = {
       return out;
     },
   },
+
+  // The requests suite: a numeric partition key (20 items, k 1 to 20).
+  ReqNumbers: {
+    table: {
+      KeySchema: [{ AttributeName: 'k', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'k', AttributeType: 'N' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let k = 1; k <= 20; k++) out.push({ k, v: `v${k}` });
+      return out;
+    },
+  },
+
+  // The requests suite: a binary partition key.
+  ReqBinary: {
+    table: {
+      KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'b', AttributeType: 'B' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [
+      { b: Uint8Array.from([1]), v: 'one' },
+      { b: Uint8Array.from([1, 2]), v: 'two' },
+      { b: Uint8Array.from([255]), v: 'ff' },
+    ],
+  },
+
+  // The requests suite: 5 customers of 10 orders (cust, seq); a global
+  // index by_day that projects its keys only, and a global index by_state
+  // that projects total besides.
+  ReqOrders: {
+    table: {
+      KeySchema: [
+        { AttributeName: 'cust', KeyType: 'HASH' },
+        { AttributeName: 'seq', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'cust', AttributeType: 'S' },
+        { AttributeName: 'seq', AttributeType: 'N' },
+        { AttributeName: 'day', AttributeType: 'S' },
+        { AttributeName: 'state', AttributeType: 'S' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'by_day',
+          KeySchema: [
+            { AttributeName: 'day', KeyType: 'HASH' },
+            { AttributeName: 'seq', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'by_state',
+          KeySchema: [{ AttributeName: 'state', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['total'] },
+        },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => {
+      const out = [];
+      for (let c = 1; c <= 5; c++) {
+        for (let s = 1; s <= 10; s++) {
+          out.push({
+            cust: `c${c}`,
+            seq: s,
+            day: `2024-03-0${(s % 3) + 1}`,
+            state: s % 2 === 0 ? 'paid' : 'open',
+            total: c * 100 + s,
+            note: `order ${c}-${s}`,
+          });
+        }
+      }
+      return out;
+    },
+  },
 };
 
 module.exports = fixtures;

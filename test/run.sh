@@ -22,7 +22,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
