@@ -3,7 +3,10 @@
 -- joins and the paging functions, and no request DynamoDB rejects.  Where
 -- nothing can match, nothing is sent: the proxy's counts show it.
 --
+-- (whether the extension is there already depends on the suites before)
+SET client_min_messages = warning;
 \i sql/server.inc
+RESET client_min_messages;
 \i sql/proxy.inc
 
 -- what was sent since the last call, by operation (DescribeTable aside)
@@ -21,7 +24,7 @@ BEGIN
 END $$;
 -- the rows of a query on a table with pushdown and on the same table
 -- without, as the same or not
-CREATE FUNCTION same_rows(q text, pushed text, unpushed text) RETURNS text
+CREATE FUNCTION same_rows_of(q text, pushed text, unpushed text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
   a text[];
@@ -177,7 +180,7 @@ SELECT count(*) FROM events_n WHERE device = 'd01' AND ts > 'NaN';
 SELECT count(*) FROM events_n WHERE device = 'd01' AND ts = 'NaN';
 SELECT sent();
 -- the same rows as without pushdown
-SELECT q, same_rows(q, 'events_n', 'events_n_nopush') FROM (VALUES
+SELECT q, same_rows_of(q, 'events_n', 'events_n_nopush') FROM (VALUES
   ('SELECT * FROM %s WHERE device = ''d02'' AND ts < 1e200'),
   ('SELECT * FROM %s WHERE device = ''d02'' AND ts > 1e-200 AND ts <= 30.000000000000000000000000000000000000000001'),
   ('SELECT * FROM %s WHERE device = ''d02'' AND ts >= -1e-200 AND ts < 20.0000000000000000000000000000000000000000001'),
@@ -201,7 +204,7 @@ EXECUTE key(12345678901234567890123456789012345678901);
 SELECT sent();
 RESET plan_cache_mode;
 -- a filter value DynamoDB cannot hold stays with PostgreSQL
-SELECT same_rows('SELECT * FROM %s WHERE ts > 480 AND kind <> ''x'' AND ts::numeric < 1e200',
+SELECT same_rows_of('SELECT * FROM %s WHERE ts > 480 AND kind <> ''x'' AND ts::numeric < 1e200',
                  'events_n', 'events_n_nopush');
 SELECT proxy_reset();
 SELECT count(*) FROM events WHERE amount < 1e200 AND device = 'd01';
@@ -213,7 +216,7 @@ SELECT sent();
 SELECT k, v FROM nums WHERE k IN (1, 1.0, 1.00, 2, 2e0) ORDER BY 1;
 SELECT sent();
 EXPLAIN (VERBOSE, COSTS OFF) SELECT v FROM nums WHERE k IN (1, 1.0, 1.00);
-SELECT same_rows('SELECT * FROM %s WHERE k IN (1, 1.0, 10.000, 1e1, 20)', 'nums', 'nums_nopush');
+SELECT same_rows_of('SELECT * FROM %s WHERE k IN (1, 1.0, 10.000, 1e1, 20)', 'nums', 'nums_nopush');
 SELECT proxy_reset();
 -- in a batched join, outer rows keyed 1 and 1.0 share one key
 CREATE TEMP TABLE num_keys AS SELECT x::numeric AS x FROM unnest(ARRAY['1', '1.0', '3', '3.00', '', '1e200']) u(t),
@@ -252,7 +255,7 @@ SELECT w.g, u.name FROM w JOIN users u ON u.user_id = w.id AND u.score > w.g % 5
  WHERE u.grp <> 'g3';
 EXPLAIN (COSTS OFF)
 SELECT w.g, u.name FROM w LEFT JOIN users u ON u.user_id = w.id AND u.score > 3;
-SELECT q, same_rows(q, 'users', 'users_nopush') FROM (VALUES
+SELECT q, same_rows_of(q, 'users', 'users_nopush') FROM (VALUES
   ('SELECT w.id, u.user_id FROM w JOIN %s u ON u.user_id = w.id'),
   ('SELECT w.g, u.name FROM w JOIN %s u ON u.user_id = w.id AND u.score > w.g %% 50 WHERE u.grp <> ''g3'''),
   ('SELECT w.g, u.name FROM w LEFT JOIN %s u ON u.user_id = w.id AND u.score > 3'),
