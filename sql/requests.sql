@@ -8,6 +8,7 @@ SET client_min_messages = warning;
 \i sql/server.inc
 RESET client_min_messages;
 \i sql/proxy.inc
+\i sql/explain.inc
 
 -- what was sent since the last call, by operation (DescribeTable aside)
 CREATE FUNCTION sent() RETURNS text LANGUAGE plpgsql AS $$
@@ -129,7 +130,7 @@ SET plan_cache_mode = force_generic_plan;
 PREPARE range(text, bigint, bigint) AS
   SELECT ts FROM events WHERE device = $1 AND ts BETWEEN $2 AND $3 ORDER BY ts;
 EXPLAIN (COSTS OFF) EXECUTE range('d01', 100, 50);
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE range('d01', 100, 50);
+SELECT * FROM explain_analyze($$EXECUTE range('d01', 100, 50)$$);
 EXECUTE range('d01', 100, 50);
 EXECUTE range('d01', 100, 100);
 SELECT sent();
