@@ -155,6 +155,7 @@ dyn_range_clauses(List *clauses, const char *attname, char keytype, List **loose
 	return NIL;
 }
 
+/* Whether attname is a key attribute of key schema a, or of b. */
 static bool
 dyn_is_key_attribute(const char *attname, const DynKeySchema *a, const DynKeySchema *b)
 {
@@ -487,6 +488,7 @@ dyn_cost_access(DynRelInfo *ri, DynKeyChoice *kc, DynAccess *acc)
 	acc->rows = acc->items_read;
 }
 
+/* One key attribute more that tokens hold, once. */
 static void
 dyn_add_token_key(List **keys, const char *name, char type)
 {
@@ -732,6 +734,7 @@ enum DynPlanPrivate
 	DynPrivCount				/* the length of the list */
 };
 
+/* A condition as a List: op, attribute, type, value index, keyed. */
 static List *
 dyn_serialize_cond(const DynCond *cond)
 {
@@ -753,6 +756,7 @@ dyn_deserialize_cond(List *list)
 	return cond;
 }
 
+/* A DynPlan as fdw_private or custom_private: its fields by DynPlanPrivate. */
 List *
 dyn_serialize_plan(const DynPlan *plan)
 {
@@ -798,6 +802,7 @@ dyn_serialize_plan(const DynPlan *plan)
 	return result;
 }
 
+/* The DynPlan of fdw_private or custom_private; only what executors need. */
 DynPlan *
 dyn_deserialize_plan(List *private)
 {

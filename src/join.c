@@ -173,6 +173,13 @@ dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	return from_outer;
 }
 
+/*
+ * The batched join's path, offered for inner and left joins whose inner
+ * side is one of our foreign tables and where dyn_join_access finds a
+ * lookup of whole keys: costed as the outer path, a request per hundred
+ * outer rows and a tuple cost per row, so that it wins over a request per
+ * outer row and over a Scan of a big table.
+ */
 static void
 dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 				  RelOptInfo *innerrel, JoinType jointype, JoinPathExtraData *extra)
@@ -634,6 +641,11 @@ dyn_find_item(DynJoinState *js, const char *keystr)
 	return NULL;
 }
 
+/*
+ * The next joined row: each outer row of the batch with its item (found
+ * by its key), where the join filter holds; a left join's outer row
+ * alone, NULL-extended, where none does.
+ */
 static TupleTableSlot *
 dyn_exec_join(CustomScanState *node)
 {

@@ -131,6 +131,11 @@ dyn_pager_plan(DynPager *p, Oid relid, Oid userid, Relation rel, const char *fil
 	dyn_key_trail_start(&p->trail, p->cxt, p->start_key);
 }
 
+/*
+ * A pager of a foreign table for one call of a function: the checks of its
+ * arguments and rights, the connection, the columns items are named by,
+ * and the access the chooser gives its filter and start.
+ */
 static DynPager *
 dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *start_at,
 			   const char *next_token, int page_size, MemoryContext parent)
@@ -579,6 +584,11 @@ dyn_pager_function(Oid funcid, DynPagerKind *kind)
 	return found;
 }
 
+/*
+ * In FROM, one of the three functions alone: the custom scan's path, and
+ * no other, so that pages are fetched as rows are wanted (PostgreSQL's
+ * function scan would read every page before the first row).
+ */
 static void
 dyn_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
 {
@@ -614,6 +624,7 @@ dyn_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *r
 	add_path(rel, (Path *) cp);
 }
 
+/* The custom scan: the function's result columns, its arguments to evaluate. */
 static Plan *
 dyn_plan_pages(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 			   List *tlist, List *clauses, List *custom_plans)

@@ -166,6 +166,10 @@ dyn_choose(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinfos,
  * Paths
  * ---------------------------------------------------------------------
  */
+/*
+ * A path's rows and costs: a request's startup cost per request, the
+ * tuple cost per item DynamoDB reads, and the local checks of each item.
+ */
 static void
 dyn_cost(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, DynAccess *acc,
 		 double *rows, Cost *startup, Cost *total)
@@ -286,12 +290,19 @@ dyn_query_bound(PlannerInfo *root, RelOptInfo *baserel, DynAccess *acc, List *pa
 	return (int) (count + offset);
 }
 
+/* What a path keeps for its plan: the direction and the rows needed. */
 static List *
 dyn_path_private(bool forward, int bound)
 {
 	return list_make2(makeBoolean(forward), makeInteger(bound));
 }
 
+/*
+ * The paths of one set of conditions: parameterized by outer relations
+ * only where the outer values key the request (a Scan per outer row is
+ * never worth it); otherwise a plain path, with the LIMIT it may push, and
+ * one in the sort key's order where a single-partition Query gives it.
+ */
 static void
 dyn_add_paths(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinfos,
 			  Relids required_outer)
@@ -350,6 +361,12 @@ dyn_ec_member_matches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 		((Var *) expr)->varattno > 0;
 }
 
+/*
+ * The foreign table's paths: one for its own conditions, and one for each
+ * outer relation whose columns give a value to an equality DynamoDB can
+ * key on (one GetItem or Query per outer row).  Batched joins on the whole
+ * key are join.c's paths.
+ */
 void
 dynomiteGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {

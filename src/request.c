@@ -123,6 +123,7 @@ dyn_decimal_text(const DynDecimal *num)
 	return buf.data;
 }
 
+/* Whether DynamoDB holds the number: its range, then its precision. */
 static DynFit
 dyn_decimal_fit(const DynDecimal *num)
 {
@@ -170,6 +171,7 @@ dyn_decimal_round(DynDecimal *num, bool up)
 	num->ndigits = n;
 }
 
+/* The order of two numbers DynamoDB holds. */
 static int
 dyn_decimal_cmp(const DynDecimal *a, const DynDecimal *b)
 {
@@ -388,6 +390,7 @@ dyn_const_params(List *exprs)
  * Placeholders
  * ---------------------------------------------------------------------
  */
+/* The placeholder (#k0, #f1, ...) of an attribute name, made once a prefix. */
 static char *
 dyn_placeholder_for_name(DynRequest *req, char prefix, const char *attname)
 {
@@ -412,6 +415,7 @@ dyn_placeholder_for_name(DynRequest *req, char prefix, const char *attname)
 	return ph->placeholder;
 }
 
+/* A value placeholder of the given name, made once. */
 static char *
 dyn_placeholder_for_value(DynRequest *req, const char *placeholder, DynValue *value)
 {
@@ -428,6 +432,7 @@ dyn_placeholder_for_value(DynRequest *req, const char *placeholder, DynValue *va
 	return ph->placeholder;
 }
 
+/* The next value placeholder of a prefix (:k0, :k1, ...) for value. */
 static char *
 dyn_new_value(DynRequest *req, char prefix, int *counter, DynValue *value)
 {
@@ -775,6 +780,26 @@ dyn_render_filter(List *filters, const DynParamValue *params, bool exact,
  * ---------------------------------------------------------------------
  */
 
+/*
+ * The key attributes of an access's tokens, and of its LastEvaluatedKeys:
+ * their names and types into names and types (four at most); how many.
+ */
+static int
+dyn_plan_token_keys(const DynPlan *plan, const char **names, char *types)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, plan->token_keys)
+	{
+		if (foreach_current_index(lc) % 2 == 0)
+			names[n] = strVal(lfirst(lc));
+		else
+			types[n++] = (char) intVal(lfirst(lc));
+	}
+	return n;
+}
+
 /* What every request of an access shares. */
 void
 dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req)
@@ -800,18 +825,10 @@ dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req)
 void
 dyn_plan_expect(const DynPlan *plan, const DynOptions *opts, DynExpect *expect)
 {
-	ListCell   *lc;
-
 	memset(expect, 0, sizeof(DynExpect));
 	expect->op = plan->op;
 	expect->table = opts->table;
-	foreach(lc, plan->token_keys)
-	{
-		if (foreach_current_index(lc) % 2 == 0)
-			expect->key_names[expect->nkeys] = strVal(lfirst(lc));
-		else
-			expect->key_types[expect->nkeys++] = (char) intVal(lfirst(lc));
-	}
+	expect->nkeys = dyn_plan_token_keys(plan, expect->key_names, expect->key_types);
 }
 
 /*
@@ -922,7 +939,6 @@ dyn_execution_scope(DynExecution *ex)
 {
 	DynRequest	req;
 	ListCell   *lc;
-	int			n = 0;
 
 	dyn_base_request(ex->plan, ex->opts, &req);
 	(void) dyn_render_conditions(ex, 0, &req);
@@ -944,14 +960,8 @@ dyn_execution_scope(DynExecution *ex)
 	ex->scope.index = ex->plan->index;
 	ex->scope.binding = dyn_request_binding(&req);
 	ex->scope.secret = ex->opts->token_secret;
-	foreach(lc, ex->plan->token_keys)
-	{
-		if (foreach_current_index(lc) % 2 == 0)
-			ex->scope.key_names[n] = strVal(lfirst(lc));
-		else
-			ex->scope.key_types[n++] = (char) intVal(lfirst(lc));
-	}
-	ex->scope.nkeys = n;
+	ex->scope.nkeys = dyn_plan_token_keys(ex->plan, ex->scope.key_names,
+										  ex->scope.key_types);
 }
 
 /*
