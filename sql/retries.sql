@@ -17,11 +17,11 @@ SELECT count(pk) FROM paging;
 SELECT count(*) FROM paging_p20;
 
 -- The rows of q after the proxy failed the next n requests with HTTP status
--- and error type (or dropped the connection, type "close"): whether the
--- answer is the one of an unfailed read, how many failures the proxy
--- injected, and the retries EXPLAIN ANALYZE counts
+-- and error type (or dropped the connection, type "close"): "same rows" if
+-- they are those of an unfailed read (else the error), how many failures
+-- the proxy injected, and the retries EXPLAIN ANALYZE counts
 CREATE FUNCTION after_failures(q text, n int, status int, type text,
-                               OUT same_rows boolean, OUT injected bigint, OUT retries int)
+                               OUT outcome text, OUT injected bigint, OUT retries int)
 LANGUAGE plpgsql AS $$
 DECLARE
   want text;
@@ -31,12 +31,17 @@ BEGIN
   EXECUTE format('SELECT string_agg(r::text, '','' ORDER BY r::text) FROM (%s) r', q) INTO want;
   PERFORM proxy_reset();
   PERFORM proxy_fail(n, status, type);
-  EXECUTE format('SELECT string_agg(r::text, '','' ORDER BY r::text) FROM (%s) r', q) INTO got;
-  same_rows := got = want;
+  BEGIN
+    EXECUTE format('SELECT string_agg(r::text, '','' ORDER BY r::text) FROM (%s) r', q) INTO got;
+    outcome := CASE WHEN got = want THEN 'same rows' ELSE 'OTHER ROWS' END;
+  EXCEPTION WHEN OTHERS THEN
+    outcome := 'ERROR: ' || SQLERRM;
+  END;
   PERFORM proxy_load_stats();
   SELECT coalesce(sum(s.requests), 0) INTO injected FROM proxy_stats s WHERE s.target = 'injected';
   retries := NULL;
-  IF q NOT LIKE '%dynomite_pages%' THEN
+  IF outcome = 'same rows' AND q NOT LIKE '%dynomite_pages%' THEN
+    PERFORM proxy_reset();
     PERFORM proxy_fail(n, status, type);
     FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
       IF line ~ 'DynamoDB Retries: ' THEN
@@ -88,10 +93,12 @@ SELECT type, status, r.*
        later_page_failures(3, status, type) r;
 
 -- ===================================================================
--- connections dropped without an answer: four in a row
+-- connections dropped without an answer: four in a row (libcurl itself
+-- may send a request again once on a new connection when a kept-alive one
+-- died, so the retries the extension counts are left out)
 -- ===================================================================
-SELECT r.* FROM after_failures('SELECT pk, n FROM paging', 4, 400, 'close') r;
-SELECT r.* FROM after_failures('SELECT pk, n FROM paging_p20', 4, 400, 'close') r;
+SELECT outcome, injected FROM after_failures('SELECT pk, n FROM paging', 4, 400, 'close');
+SELECT outcome, injected FROM after_failures('SELECT pk, n FROM paging_p20', 4, 400, 'close');
 
 -- ===================================================================
 -- requests sent and waited for at once: GetItem, BatchGetItem, the pages
@@ -124,6 +131,13 @@ SELECT proxy_fail(2, 400, 'ThrottlingException');
 SELECT count(*) FROM dynomite_pages('paging');
 SELECT proxy_fail(1, 400, 'ThrottlingException');
 SELECT count(*) FROM dynomite_pages('paging');
+-- max_retries 0: nothing is retried after a pause, but a request whose
+-- connection died without an answer (a kept-alive connection the server
+-- closed) is sent again at once
+ALTER SERVER dynamo OPTIONS (SET max_retries '0');
+SELECT count(*) FROM paging;
+SELECT outcome, injected FROM after_failures('SELECT pk, n FROM paging', 2, 400, 'close');
+SELECT outcome, injected FROM after_failures('SELECT pk, n FROM paging', 1, 400, 'ThrottlingException');
 ALTER SERVER dynamo OPTIONS (DROP max_retries);
 
 DROP SERVER dynamo CASCADE;
