@@ -78,8 +78,13 @@ SELECT * FROM scan_memory(
 CREATE TEMP TABLE wanted AS
   SELECT 'u' || lpad(g::text, 4, '0') AS id, g FROM generate_series(1, 1000) g;
 ANALYZE wanted;
+-- the join in batches, whatever size the server says the table has
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
 EXPLAIN (COSTS OFF) SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id;
 SELECT * FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50);
+RESET enable_hashjoin;
+RESET enable_mergejoin;
 
 -- ===================================================================
 -- the pages functions: one page a row, the page before let go

@@ -118,9 +118,14 @@ SELECT r.* FROM after_failures('SELECT n FROM paging WHERE pk IN (''item-001'', 
 CREATE TEMP TABLE wanted (id text);
 INSERT INTO wanted SELECT 'item-' || lpad(g::text, 3, '0') FROM generate_series(1, 30) g;
 ANALYZE wanted;
+-- the join in batches, whatever size the server says the table has
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
 EXPLAIN (COSTS OFF) SELECT p.n FROM wanted w JOIN paging p ON p.pk = w.id;
 SELECT r.* FROM after_failures('SELECT p.n FROM wanted w JOIN paging p ON p.pk = w.id', 3, 400,
                                'ThrottlingException') r;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
 
 -- ===================================================================
 -- one failure more than max_retries allows is an error
