@@ -100,7 +100,9 @@ pgdata=$work/pg/data
 pgsock=$work/pg                 # the instance's socket and log, postgres's
 regress=$work/regress           # sql/ and expected/, where pg_regress runs
 blackhole_pid=""
+child=""                        # the suites' run on its way, if any
 cleanup() {
+	[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null || true
 	if [[ -f "$pgdata/postmaster.pid" ]]; then
 		runuser -u postgres -- "$root$pgbin/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1 || true
 	fi
@@ -109,7 +111,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# (long steps run in the background and are waited for, so that an
+# interrupt is acted on at once rather than when the step ends)
+trap 'echo "mutate.sh: interrupted" >&2; exit 130' INT TERM
 
 echo "mutation check: ${#chosen[@]} mutants, PostgreSQL $HOST_PG against dynalite"
 
@@ -171,8 +175,8 @@ runuser -u postgres -- "$root$pgbin/initdb" -D "$pgdata" --no-locale -A trust >"
 runuser -u postgres -- "${pgenv[@]}" "$root$pgbin/pg_ctl" -D "$pgdata" -w -l "$pgsock/postgres.log" \
 	-o "-p $pgport -k $pgsock -c listen_addresses= -c fsync=off" start >/dev/null
 
-# run_suites NAME SUITE...: the suites against the installed build; prints
-# the suites that failed (nothing when all passed)
+# run_suites NAME SUITE...: the suites against the installed build; the
+# ones that failed in $caught (empty when all passed)
 run_suites() {
 	local name=$1 out regress_suites=() failed=() s
 	shift
@@ -196,7 +200,10 @@ run_suites() {
 		runuser -u postgres -- env -C "$regress" "${pgenv[@]}" timeout "$SUITE_TIMEOUT" \
 			"$pg_regress" --host="$pgsock" --port="$pgport" --bindir="$root$pgbin" \
 			--no-locale --inputdir=. --outputdir="$out" --dbname="m_${name//-/_}" --load-extension=dynomite_fdw \
-			"${regress_suites[@]}" >"$out/pg_regress.log" 2>&1 || true
+			"${regress_suites[@]}" >"$out/pg_regress.log" 2>&1 &
+		child=$!
+		wait "$child" || true
+		child=""
 		for s in "${regress_suites[@]}"; do
 			grep -qE "^(not )?ok [0-9]+ +- $s |^test $s +\.\.\. ok" "$out/pg_regress.log" &&
 				! grep -qE "^not ok [0-9]+ +- $s " "$out/pg_regress.log" || failed+=("$s")
@@ -208,7 +215,7 @@ run_suites() {
 			cp "$out/regression.diffs" "$DYNOMITE_MUTATE_KEEP/$name.diffs"
 		fi
 	fi
-	echo "${failed[*]+"${failed[*]}"}"
+	caught="${failed[*]+"${failed[*]}"}"
 }
 
 # ---------------------------------------------------------------------
@@ -219,7 +226,8 @@ for id in "${chosen[@]}"; do
 	for s in ${suites[$id]}; do needed[$s]=1; done
 done
 echo "the suites without a mutant: ${!needed[*]}"
-broken=$(run_suites unmutated "${!needed[@]}")
+run_suites unmutated "${!needed[@]}"
+broken=$caught
 if [[ -n "$broken" ]]; then
 	echo "mutate.sh: these suites fail without any mutant: $broken" >&2
 	cat "$work/out/unmutated/regression.diffs" 2>/dev/null | head -60 >&2 || true
@@ -289,7 +297,7 @@ for id in "${chosen[@]}"; do
 		echo "  $id: STALE (does not build)"
 		continue
 	fi
-	caught=$(run_suites "$id" ${suites[$id]})
+	run_suites "$id" ${suites[$id]}
 	if [[ -n "$caught" ]]; then
 		killed=$((killed + 1))
 		report+=("$(printf '%-36s killed by %s' "$id" "$caught")")
