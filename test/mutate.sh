@@ -100,6 +100,7 @@ pgdata=$work/pg/data
 pgsock=$work/pg                 # the instance's socket and log, postgres's
 regress=$work/regress           # sql/ and expected/, where pg_regress runs
 blackhole_pid=""
+hostile_pid=""
 child=""                        # the suites' run on its way, if any
 cleanup() {
 	[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null || true
@@ -108,6 +109,7 @@ cleanup() {
 	fi
 	bash "$repo/test/stack.sh" stop "$work/stack" >/dev/null 2>&1 || true
 	[[ -n "$blackhole_pid" ]] && kill "$blackhole_pid" 2>/dev/null || true
+	[[ -n "$hostile_pid" ]] && kill "$hostile_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -157,6 +159,11 @@ node -e 'require("net").createServer(()=>{}).listen(+process.argv[1],"127.0.0.1"
 blackhole_pid=$!
 export BLACKHOLE_ENDPOINT="http://127.0.0.1:$blackhole_port"
 export DEAD_ENDPOINT="http://127.0.0.1:$(free_port)"
+# an endpoint that answers what a broken or hostile one would
+HOSTILE_PORT=$(free_port)
+node test/hostile.js "$HOSTILE_PORT" >/dev/null 2>&1 &
+hostile_pid=$!
+export HOSTILE_PORT HOSTILE_ENDPOINT="http://127.0.0.1:$HOSTILE_PORT"
 
 # one PostgreSQL instance for every mutant: each run of the suites connects
 # anew, and a new backend loads whichever build is installed
@@ -167,7 +174,8 @@ pgenv=(env -u AWS_SESSION_TOKEN
 	DYNAMO_SESSION_KEY_ID="$DYNAMO_SESSION_KEY_ID" DYNAMO_SESSION_SECRET="$DYNAMO_SESSION_SECRET"
 	DYNAMO_SESSION_TOKEN="$DYNAMO_SESSION_TOKEN"
 	AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY"
-	BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT")
+	BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT"
+	HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT")
 mkdir -p "$pgdata"
 chown -R postgres "$pgsock"
 runuser -u postgres -- "$root$pgbin/initdb" -D "$pgdata" --no-locale -A trust >"$work/initdb.log" 2>&1 ||
@@ -193,6 +201,11 @@ run_suites() {
 		fi
 	done
 	if [[ ${#regress_suites[@]} -gt 0 ]]; then
+		# after a mutant that crashed a backend, the instance may be recovering
+		for _ in $(seq 1 60); do
+			"$root$pgbin/pg_isready" -q -h "$pgsock" -p "$pgport" && break
+			sleep 0.5
+		done
 		out=$work/out/$name
 		mkdir -p "$out"
 		chown postgres "$out"
@@ -208,8 +221,14 @@ run_suites() {
 			grep -qE "^(not )?ok [0-9]+ +- $s |^test $s +\.\.\. ok" "$out/pg_regress.log" &&
 				! grep -qE "^not ok [0-9]+ +- $s " "$out/pg_regress.log" || failed+=("$s")
 		done
+		# what a suite cut short left behind: its database, its roles
 		runuser -u postgres -- "$root$pgbin/psql" -h "$pgsock" -p "$pgport" -d postgres -qAtX \
-			-c "DROP DATABASE IF EXISTS \"m_${name//-/_}\" WITH (FORCE)" >/dev/null 2>&1 || true
+			-c "DROP DATABASE IF EXISTS \"m_${name//-/_}\" WITH (FORCE)" \
+			-c "DO \$\$ DECLARE r text; BEGIN
+				  FOR r IN SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user LOOP
+				    EXECUTE format('DROP ROLE %I', r);
+				  END LOOP;
+				END \$\$" >/dev/null 2>&1 || true
 		if [[ -n "${DYNOMITE_MUTATE_KEEP:-}" && -s "$out/regression.diffs" ]]; then
 			mkdir -p "$DYNOMITE_MUTATE_KEEP"
 			cp "$out/regression.diffs" "$DYNOMITE_MUTATE_KEEP/$name.diffs"
