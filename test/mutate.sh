@@ -190,7 +190,7 @@ run_suites() {
 	shift
 	for s in "$@"; do
 		if [[ $s == sigv4 ]]; then
-			if ! cc -O2 -Isrc -o "$work/sigv4_test" "$src/test/unit/sigv4_test.c" "$src/src/sigv4.c" \
+			if ! cc -O2 -I"$src/src" -o "$work/sigv4_test" "$src/test/unit/sigv4_test.c" "$src/src/sigv4.c" \
 				$(pkg-config --cflags --libs openssl) >"$work/unit.log" 2>&1 ||
 				! "$work/sigv4_test" "$vectors" >>"$work/unit.log" 2>&1 ||
 				! grep -qE '^[0-9]+ passed, 0 failed$' "$work/unit.log"; then
@@ -286,6 +286,7 @@ apply_edit() {
 killed=0
 survived=()
 stale=()
+unjudged=()
 report=()
 restore=()
 for id in "${chosen[@]}"; do
@@ -310,13 +311,24 @@ for id in "${chosen[@]}"; do
 		echo "  $id: STALE ($why)"
 		continue
 	fi
-	if [[ " ${suites[$id]} " != " sigv4 " ]] && ! build; then
+	# only the suites that pass without a mutant can judge one
+	judges=()
+	for s in ${suites[$id]}; do
+		[[ " $broken " == *" $s "* ]] || judges+=("$s")
+	done
+	if [[ ${#judges[@]} -eq 0 ]]; then
+		unjudged+=("$id")
+		report+=("$(printf '%-36s NOT JUDGED: %s fail without any mutant' "$id" "${suites[$id]}")")
+		echo "  $id: NOT JUDGED (${suites[$id]} fail without any mutant)"
+		continue
+	fi
+	if [[ " ${judges[*]} " != " sigv4 " ]] && ! build; then
 		stale+=("$id")
 		report+=("$(printf '%-36s STALE     does not build: %s' "$id" "$(grep -m1 error "$work/build.log")")")
 		echo "  $id: STALE (does not build)"
 		continue
 	fi
-	run_suites "$id" ${suites[$id]}
+	run_suites "$id" "${judges[@]}"
 	if [[ -n "$caught" ]]; then
 		killed=$((killed + 1))
 		report+=("$(printf '%-36s killed by %s' "$id" "$caught")")
@@ -331,11 +343,12 @@ done
 echo
 echo "mutation check: $killed of ${#chosen[@]} mutants killed" \
 	"($(( ${#chosen[@]} > 0 ? killed * 100 / ${#chosen[@]} : 100 ))%)," \
-	"${#survived[@]} survived, ${#stale[@]} stale (took $((SECONDS - started)) s)"
+	"${#survived[@]} survived, ${#stale[@]} stale${unjudged[0]+, ${#unjudged[@]} not judged}" \
+	"(took $((SECONDS - started)) s)"
 for r in "${report[@]+"${report[@]}"}"; do
 	[[ "$r" == *"killed by"* ]] || echo "  $r"
 done
-nfailed=$(( ${#survived[@]} + ${#stale[@]} ))
+nfailed=$(( ${#survived[@]} + ${#stale[@]} + ${#unjudged[@]} ))
 [[ -n "$broken" ]] && nfailed=$((nfailed + $(wc -w <<<"$broken")))
 echo "$killed passed, $nfailed failed"
 [[ $nfailed -eq 0 ]]
