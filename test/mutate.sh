@@ -71,6 +71,12 @@ for id in "${ids[@]}"; do
 		echo "mutate.sh: mutant $id needs breaks, suites and at least one edit" >&2
 		exit 2
 	fi
+	for s in ${suites[$id]}; do
+		if [[ $s != sigv4 && ! -f sql/$s.sql ]]; then
+			echo "mutate.sh: mutant $id names suite $s, and there is no sql/$s.sql" >&2
+			exit 2
+		fi
+	done
 done
 
 if [[ "${1:-}" == --list ]]; then
