@@ -367,6 +367,49 @@ const fixtures = {
       return out;
     },
   },
+
+  // Attributes of another type than the column that reads them, for the
+  // filters' type guards (t for a text column, i integer, b boolean, d
+  // numeric; f01 to f12), and numbers of 38 digits and at DynamoDB's
+  // limits on every conversion path (n1).  Typed JSON, so that every number
+  // string is exactly as written.
+  Mixed: {
+    table: {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    format: 'typed',
+    items: () => {
+      const big = '12345678901234567890123456789012345678';
+      const neg = '-98765432109876543210987654321098765432';
+      const frac = '0.12345678901234567890123456789012345678';
+      return [
+        {
+          id: { S: 'n1' },
+          big: { N: big },
+          neg: { N: neg },
+          frac: { N: frac },
+          tiny: { N: '1E-130' },
+          huge: { N: '9.9999999999999999999999999999999999999E+125' },
+          m: { M: { x: { N: big }, l: { L: [{ N: frac }, { N: neg }] } } },
+          ns: { NS: [big, frac, neg, '1'] },
+        },
+        { id: { S: 'f01' }, t: { S: '5' }, i: { N: '5' }, b: { BOOL: true }, d: { N: '1.5' } },
+        { id: { S: 'f02' }, t: { N: '5' }, i: { S: '5' }, b: { BOOL: false }, d: { S: '1.5' } },
+        { id: { S: 'f03' }, t: { S: '12' }, i: { N: '12' }, b: { S: 'true' }, d: { N: big } },
+        { id: { S: 'f04' }, t: { N: '12' }, i: { S: '12' }, b: { S: 'false' }, d: { S: big } },
+        { id: { S: 'f05' }, t: { BOOL: true }, i: { S: '-3' }, b: { N: '1' }, d: { N: '-0.5' } },
+        { id: { S: 'f06' }, t: { S: 'true' }, i: { N: '-3' }, b: { N: '0' }, d: { S: '-0.5' } },
+        { id: { S: 'f07' }, t: { NULL: true }, i: { NULL: true }, b: { NULL: true }, d: { NULL: true } },
+        { id: { S: 'f08' } },
+        { id: { S: 'f09' }, t: { S: 'abc' }, i: { S: '007' }, b: { S: 'yes' }, d: { N: '1.50' } },
+        { id: { S: 'f10' }, t: { N: '-3' }, i: { N: '7' }, b: { BOOL: true }, d: { S: '12' } },
+        { id: { S: 'f11' }, t: { M: { k: { S: 'v' } } }, i: { S: '7' }, b: { S: 'f' }, d: { N: '12' } },
+        { id: { S: 'f12' }, t: { L: [{ N: '1' }] }, i: { N: '-12' }, b: { BOOL: false }, d: { N: '0' } },
+      ];
+    },
+  },
 };
 
 module.exports = fixtures;

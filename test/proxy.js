@@ -42,6 +42,18 @@
 //                             S bytes at a time, each piece in an event
 //                             loop turn of its own, so that the client
 //                             reads them cut at every kind of place
+//   POST /__hold?count=N&ms=M the next N requests wait M ms before they
+//                             are forwarded
+//   POST /__unprocessed?count=N&keep=K
+//                             the next N BatchGetItem requests are sent on
+//                             with their first K keys only, and their
+//                             answers carry the other keys (with the
+//                             request's projection and names) in
+//                             UnprocessedKeys, as DynamoDB does when it
+//                             runs short of capacity; K=0 answers with no
+//                             item at all.  Counted under target
+//                             "unprocessed": requests = answers cut short,
+//                             items = keys left out
 
 'use strict';
 
@@ -461,6 +473,40 @@ const holding = { count: 0, ms: 0 };
 // failures to inject into the next requests (POST /__fail)
 const injected = { count: 0, status: 400, type: '' };
 
+// BatchGetItem answers to cut short (POST /__unprocessed)
+const unprocessing = { count: 0, keep: 0 };
+
+/*
+ * Split a BatchGetItem request: the first keep keys (over all its tables, in
+ * order) stay in the request, the others go to UnprocessedKeys with
+ * everything else the request said of their table.
+ */
+function splitBatch(json, keep) {
+  const forwarded = {};
+  const unprocessed = {};
+  let left = keep;
+  let withheld = 0;
+  for (const [table, spec] of Object.entries(json.RequestItems || {})) {
+    const keys = Array.isArray(spec.Keys) ? spec.Keys : [];
+    const kept = keys.slice(0, Math.max(left, 0));
+    const rest = keys.slice(kept.length);
+    left -= kept.length;
+    if (kept.length) forwarded[table] = { ...spec, Keys: kept };
+    if (rest.length) unprocessed[table] = { ...spec, Keys: rest };
+    withheld += rest.length;
+  }
+  return { forwarded, unprocessed, withheld };
+}
+
+// UnprocessedKeys of upstream's answer and of the proxy's own, together
+function mergeUnprocessed(a, b) {
+  const out = { ...(a || {}) };
+  for (const [table, spec] of Object.entries(b)) {
+    out[table] = out[table] ? { ...out[table], Keys: [...out[table].Keys, ...spec.Keys] } : spec;
+  }
+  return out;
+}
+
 function injectFailure(res) {
   if (injected.count <= 0) return false;
   injected.count--;
@@ -561,6 +607,20 @@ function handleAdminNow(req, res) {
     res.end(JSON.stringify({ hold: n, ms }));
     return;
   }
+  if (url.pathname === '/__unprocessed' && req.method === 'POST') {
+    const n = Number(url.searchParams.get('count') || 1);
+    const keep = Number(url.searchParams.get('keep') || 0);
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(keep) || keep < 0) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('bad count or keep\n');
+      return;
+    }
+    unprocessing.count = n;
+    unprocessing.keep = keep;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ unprocessed: n, keep }));
+    return;
+  }
   if (url.pathname === '/__chunk' && req.method === 'POST') {
     const n = Number(url.searchParams.get('count') || 1);
     const size = Number(url.searchParams.get('size') || 1);
@@ -578,6 +638,7 @@ function handleAdminNow(req, res) {
   if (url.pathname === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
     counters.clear();
     injected.count = 0;
+    unprocessing.count = 0;
     chunking.count = 0;
     holding.count = 0;
     peak = 0;
@@ -630,13 +691,7 @@ function createProxy(options) {
       chunking.count -= 1;
       piece = chunking.size;
     }
-    const headers = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i].toLowerCase();
-      if (HOP_BY_HOP.has(name) || name === 'content-length') continue;
-      headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
-    }
-    headers.push('Content-Length', String(body.length));
+    const headers = upstreamHeaders(req, body.length);
 
     const up = http.request({
       protocol: upstream.protocol,
@@ -702,6 +757,94 @@ function createProxy(options) {
     up.end(body);
   }
 
+  // the request headers to send upstream, for a body of length bytes
+  function upstreamHeaders(req, length) {
+    const headers = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i].toLowerCase();
+      if (HOP_BY_HOP.has(name) || name === 'content-length') continue;
+      headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    }
+    headers.push('Content-Length', String(length));
+    return headers;
+  }
+
+  /*
+   * A BatchGetItem sent on with only some of its keys (POST /__unprocessed):
+   * upstream's answer, with the keys left out added to its UnprocessedKeys.
+   * The body sent on is not the one signed; neither server checks.
+   */
+  async function forwardPartialBatch(req, res, body, target, keep) {
+    let json;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      json = null;
+    }
+    if (!json || typeof json !== 'object' || !json.RequestItems) {
+      await forward(req, res, body, target);
+      return;
+    }
+    const { forwarded, unprocessed, withheld } = splitBatch(json, keep);
+    if (withheld === 0) {
+      await forward(req, res, body, target);
+      return;
+    }
+    count('unprocessed', withheld, 0);
+    let status = 200;
+    let answer;
+    if (Object.keys(forwarded).length === 0) {
+      // nothing left to ask for: an answer with no item at all
+      const responses = {};
+      for (const table of Object.keys(unprocessed)) responses[table] = [];
+      answer = { Responses: responses };
+    } else {
+      const sent = Buffer.from(JSON.stringify({ ...json, RequestItems: forwarded }));
+      const got = await new Promise((resolve) => {
+        const up = http.request({
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: upstreamHeaders(req, sent.length),
+          agent,
+        }, (upRes) => {
+          const chunks = [];
+          upRes.on('data', (chunk) => chunks.push(chunk));
+          upRes.on('end', () => resolve({ status: upRes.statusCode, body: Buffer.concat(chunks) }));
+          upRes.on('error', (err) => resolve({ error: err }));
+        });
+        up.on('error', (err) => resolve({ error: err }));
+        up.end(sent);
+      });
+      if (got.error) {
+        const n = sendJson(res, 502, {
+          __type: 'com.amazon.coral.availability#ServiceUnavailableException',
+          message: `test proxy could not reach upstream: ${got.error.message}`,
+        });
+        count(target, 0, n);
+        return;
+      }
+      status = got.status;
+      try {
+        answer = JSON.parse(got.body.toString('utf8'));
+      } catch {
+        answer = null;
+      }
+      if (status !== 200 || !answer || typeof answer !== 'object') {
+        // an error: passed on as it came
+        res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0' });
+        res.end(got.body);
+        count(target, 0, got.body.length);
+        return;
+      }
+    }
+    answer.UnprocessedKeys = mergeUnprocessed(answer.UnprocessedKeys, unprocessed);
+    const n = sendJson(res, status, answer);
+    count(target, countItems('BatchGetItem', answer), n);
+  }
+
   async function handle(req, res, body) {
     const target = req.headers['x-amz-target'] || '(none)';
     let verdict;
@@ -733,6 +876,11 @@ function createProxy(options) {
       wait += holding.ms;
     }
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (unprocessing.count > 0 && target.split('.').pop() === 'BatchGetItem') {
+      unprocessing.count -= 1;
+      await forwardPartialBatch(req, res, body, target, unprocessing.keep);
+      return;
+    }
     await forward(req, res, body, target);
   }
 

@@ -13,8 +13,12 @@
 #   DYNOMITE_TESTS="options ..."   the suites (default all)
 #   DYNOMITE_CHROOT_DIR=DIR        where the chroots are cached
 #   DYNOMITE_KEEP_RESULTS=DIR      copy each cell's results to DIR/pgN-SERVER
+#   DYNOMITE_MUTATE=0|1            skip or run the mutation check (test/mutate.sh);
+#                                  by default it runs when every suite does
 #
-# Ends with "N passed, N failed"; exits non-zero if anything failed.
+# Ends with "N passed, N failed" (each mutant the mutation check kills is a
+# pass, each that survives or is stale a failure); exits non-zero if anything
+# failed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +26,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests empty_pages limits key_conditions type_guards exact_numbers token_rows batch_retry retries page_memory}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
@@ -249,6 +253,26 @@ for server in "${SERVERS[@]}"; do
 	done
 	bash test/stack.sh stop "$stack"
 done
+
+# --- the mutation check: bugs planted one at a time must fail a suite ---
+mutate=${DYNOMITE_MUTATE:-}
+if [[ -z "$mutate" ]]; then
+	if [[ -z "${DYNOMITE_TESTS:-}" ]]; then mutate=1; else mutate=0; fi
+fi
+if [[ $mutate == 1 ]]; then
+	echo "=== the mutation check (test/mutate.sh) ==="
+	if mutate_out=$(bash test/mutate.sh 2>&1 | tee /dev/stderr); then :; fi
+	line=$(echo "$mutate_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+	if [[ -z "$line" ]]; then
+		failed=$((failed + 1))
+		summary+=("mutation check: no result")
+	else
+		add_counts "$line"
+		summary+=("$(echo "$mutate_out" | grep -E '^mutation check: [0-9]+ of' | tail -1)")
+	fi
+else
+	summary+=("mutation check: skipped (DYNOMITE_MUTATE=1 runs it)")
+fi
 
 echo
 for s in "${summary[@]}"; do echo "  $s"; done
