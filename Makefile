@@ -17,6 +17,8 @@ OBJS = \
 	src/paging.o \
 	src/jsontext.o \
 	src/analyze.o \
+	src/write_convert.o \
+	src/modify.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"
