@@ -15,6 +15,7 @@ DELETE FROM wt_now;
 SELECT proxy_reset();
 BEGIN;
 INSERT INTO wt VALUES ('a', 'one', 1), ('b', 'two', 2);
+-- (a held write is not seen by reads before COMMIT: this updates nothing)
 UPDATE wt SET v = 'ONE' WHERE pk = 'a';
 SELECT op, (proxy_requests(op)).requests
   FROM unnest('{TransactWriteItems,PutItem,UpdateItem}'::text[]) op ORDER BY op;

@@ -196,6 +196,25 @@ invalid:
 	return 0;
 }
 
+/*
+ * "1.50" -> "1.5", "2.0" -> "2": the form DynamoDB itself gives back, so
+ * that every server answers with the number as it was written.
+ */
+static char *
+dyn_trim_number(char *s)
+{
+	char	   *end;
+
+	if (strchr(s, '.') == NULL || strpbrk(s, "eE") != NULL)
+		return s;
+	end = s + strlen(s);
+	while (end[-1] == '0')
+		*--end = '\0';
+	if (end[-1] == '.')
+		end[-1] = '\0';
+	return s;
+}
+
 /* ---------------------------------------------------------------------
  * JSON and jsonb: M, L, S, N, BOOL, NULL
  * ---------------------------------------------------------------------
@@ -214,8 +233,8 @@ dyn_append_jsonb_scalar(StringInfo buf, JsonbValue *v)
 			appendStringInfoString(buf, v->val.boolean ? "{\"BOOL\":true}" : "{\"BOOL\":false}");
 			return 1;
 		case jbvNumeric:
-			s = DatumGetCString(DirectFunctionCall1(numeric_out,
-													NumericGetDatum(v->val.numeric)));
+			s = dyn_trim_number(DatumGetCString(DirectFunctionCall1(numeric_out,
+													NumericGetDatum(v->val.numeric))));
 			appendStringInfoString(buf, "{\"N\":\"");
 			appendStringInfoString(buf, s);
 			appendStringInfoString(buf, "\"}");
@@ -378,7 +397,7 @@ dyn_append_scalar(StringInfo buf, DynWriteColumn *col, DynWriteKind kind,
 				return dyn_append_jsonb(buf, jb);
 			}
 		case DYN_WRITE_N:
-			s = OutputFunctionCall(output, value);
+			s = dyn_trim_number(OutputFunctionCall(output, value));
 			size = dyn_check_number(s, canon);
 			appendStringInfo(buf, "{\"N\":\"%s\"}", s);
 			return size;
