@@ -35,7 +35,7 @@ INSERT INTO wh VALUES
    '{b,a}', '{1.5,2,-3}', '{"\\x01","\\x02"}', '2024-02-29');
 INSERT INTO wh (pk, s) VALUES ('b', '');
 -- (a set's order is the server's: sorted here)
-CREATE FUNCTION sorted(anyarray) RETURNS anyarray LANGUAGE sql
+CREATE OR REPLACE FUNCTION sorted(anyarray) RETURNS anyarray LANGUAGE sql
   AS $$ SELECT array_agg(x ORDER BY x) FROM unnest($1) x $$;
 SELECT pk, s, n, i, f, b, by, j, sorted(ss) AS ss, sorted(ns) AS ns, sorted(bs) AS bs, d
   FROM wh ORDER BY pk;
