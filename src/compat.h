@@ -188,6 +188,7 @@ dyn_backoff_wait_event(void)
  * range-table entry has them with the generated columns apart.
  */
 #if PG_VERSION_NUM >= 160000
+#include "optimizer/inherit.h"
 #define DYN_UPDATED_COLS(root, rti) \
 	get_rel_all_updated_cols((root), find_base_rel((root), (rti)))
 #else

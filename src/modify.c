@@ -1020,11 +1020,11 @@ static void
 dynomiteBeginDirectModify(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	EState	   *estate = node->ss.ps.state;
 	DynModifyState *fm;
 
 	fm = dyn_modify_state(node->ss.ss_currentRelation, fsplan->operation,
-						  DYN_SCAN_USERID(estate, fsplan), !(eflags & EXEC_FLAG_EXPLAIN_ONLY));
+						  DYN_SCAN_USERID(node->ss.ps.state, fsplan),
+						  !(eflags & EXEC_FLAG_EXPLAIN_ONLY));
 	fm->plan = dyn_deserialize_plan(list_nth(fsplan->fdw_private, DynDirScanPlan));
 	fm->target_attrs = list_nth(fsplan->fdw_private, DynDirTargetAttrs);
 	fm->first_set_expr = intVal(list_nth(fsplan->fdw_private, DynDirFirstSetExpr));
