@@ -19,6 +19,8 @@ OBJS = \
 	src/analyze.o \
 	src/access.o \
 	src/request.o \
+	src/write_convert.o \
+	src/modify.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"

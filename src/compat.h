@@ -182,4 +182,19 @@ dyn_backoff_wait_event(void)
 #define dyn_backoff_wait_event()	PG_WAIT_EXTENSION
 #endif
 
+/*
+ * The columns an UPDATE of a result relation sets (offset by
+ * FirstLowInvalidHeapAttributeNumber).  16 gives them whole; before, the
+ * range-table entry has them with the generated columns apart.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "optimizer/inherit.h"
+#define DYN_UPDATED_COLS(root, rti) \
+	get_rel_all_updated_cols((root), find_base_rel((root), (rti)))
+#else
+#define DYN_UPDATED_COLS(root, rti) \
+	bms_union(planner_rt_fetch((rti), (root))->updatedCols, \
+			  planner_rt_fetch((rti), (root))->extraUpdatedCols)
+#endif
+
 #endif							/* DYNOMITE_COMPAT_H */

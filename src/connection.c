@@ -556,9 +556,10 @@ dyn_report_curl_error(DynConnection *conn, DynOptions *opts, const char *operati
  * used; every other failure is raised as an error that says how many
  * tries were made.
  */
-static void
+static bool
 dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
-				  const char *payload, size_t payload_len, DynResponse *resp, int tried)
+				  const char *payload, size_t payload_len, DynResponse *resp, int tried,
+				  const char *accepted_error)
 {
 	char	   *target = psprintf(DYN_TARGET_PREFIX "%s", operation);
 	char	   *url = psprintf("%s/", opts->endpoint);
@@ -626,6 +627,14 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 			break;
 
 		dyn_parse_error(resp->body.data, resp->body.len, &err);
+		if (accepted_error && strcmp(err.type, accepted_error) == 0)
+		{
+			/* an answer, not an error: the caller reads the body */
+			resp->retries = tries - 1;
+			pfree(target);
+			pfree(url);
+			return false;
+		}
 		if (dyn_error_is_retryable(resp->status, &err) && attempt < opts->max_retries)
 		{
 			dyn_backoff(attempt);
@@ -637,13 +646,28 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 
 	pfree(target);
 	pfree(url);
+	return true;
 }
 
 void
 dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 			const char *payload, size_t payload_len, DynResponse *resp)
 {
-	dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0);
+	(void) dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0, NULL);
+}
+
+/*
+ * A request whose failure with accepted_error (a condition that did not
+ * hold, say) is an answer, not an error: false then, with the error body in
+ * resp.
+ */
+bool
+dyn_request_accepting(DynConnection *conn, DynOptions *opts, const char *operation,
+					  const char *payload, size_t payload_len, DynResponse *resp,
+					  const char *accepted_error)
+{
+	return dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0,
+							 accepted_error);
 }
 
 /* ---------------------------------------------------------------------
@@ -856,6 +880,6 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 	 */
 	if (!dyn_curl_error_is_stale(a->rc))
 		dyn_backoff(0);
-	dyn_request_after(a->conn, opts, a->operation, a->payload, a->payload_len, resp,
-					  dyn_curl_error_is_stale(a->rc) ? 0 : 1);
+	(void) dyn_request_after(a->conn, opts, a->operation, a->payload, a->payload_len, resp,
+							 dyn_curl_error_is_stale(a->rc) ? 0 : 1, NULL);
 }

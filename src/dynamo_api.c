@@ -179,6 +179,13 @@ dyn_report_error(const char *operation, const DynOptions *opts, long status,
 		msg = "DynamoDB throttled the request";
 		hint = "Raise the server's max_retries option or the table's capacity.";
 	}
+	else if (dyn_type_is(err, "TransactionCanceledException"))
+	{
+		/* the reasons, one per action, are in the message */
+		sqlstate = ERRCODE_T_R_SERIALIZATION_FAILURE;
+		msg = "DynamoDB cancelled the transaction";
+		hint = "The detail lists a reason for each write, in order; \"None\" for those that would have succeeded.";
+	}
 	else if (dyn_type_is(err, "ValidationException") ||
 			 dyn_type_is(err, "SerializationException"))
 	{

@@ -26,6 +26,7 @@ _PG_init(void)
 				 errmsg("could not initialize libcurl")));
 	dyn_join_init();
 	dyn_paging_init();
+	dyn_modify_init();
 }
 
 Datum
@@ -43,6 +44,7 @@ dynomite_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExplainForeignScan = dynomiteExplainForeignScan;
 	routine->ImportForeignSchema = dynomiteImportForeignSchema;
 	routine->AnalyzeForeignTable = dynomiteAnalyzeForeignTable;
+	dyn_modify_routines(routine);
 
 	PG_RETURN_POINTER(routine);
 }

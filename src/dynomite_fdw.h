@@ -57,6 +57,10 @@ typedef struct DynOptions
 	char	   *token_secret;	/* signs next_token; NULL: unsigned */
 	bool		pushdown;		/* ship conditions, LIMIT and ORDER BY */
 	char	   *index;			/* a secondary index to read, or NULL */
+	/* writes (table, or server for batch_size and transactional) */
+	bool		overwrite;		/* INSERT as plain, unconditional puts */
+	int			batch_size;		/* rows an INSERT hands over at once */
+	bool		transactional;	/* writes held until COMMIT */
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);
@@ -91,6 +95,10 @@ extern DynConnection *dyn_get_connection(ForeignServer *server, UserMapping *use
 										 DynOptions *opts);
 extern void dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 						const char *payload, size_t payload_len, DynResponse *resp);
+extern bool dyn_request_accepting(DynConnection *conn, DynOptions *opts,
+								  const char *operation, const char *payload,
+								  size_t payload_len, DynResponse *resp,
+								  const char *accepted_error);
 extern void dyn_backoff(int attempt);
 
 typedef struct DynAsync DynAsync;
@@ -657,6 +665,8 @@ typedef struct DynExecution
 } DynExecution;
 
 extern DynParamValue *dyn_const_params(List *exprs);
+extern List *dyn_cond_values(const DynCond *cond, const DynParamValue *params, bool keyed,
+							 bool exact, bool *unsent);
 extern void dyn_execution_begin(DynExecution *ex, const DynPlan *plan,
 								const DynOptions *opts, const DynParamValue *params,
 								bool tokens, bool resume);
@@ -687,5 +697,49 @@ extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
 extern void dynomiteReScanForeignScan(ForeignScanState *node);
 extern void dynomiteEndForeignScan(ForeignScanState *node);
 extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* ---- write_convert.c ---- */
+
+#define DYN_MAX_ITEM_BYTES	(400 * 1024)
+
+/* What a value is written as. */
+typedef enum DynWriteKind
+{
+	DYN_WRITE_S,				/* through the type's output function */
+	DYN_WRITE_N,
+	DYN_WRITE_B,
+	DYN_WRITE_BOOL,
+	DYN_WRITE_JSON,				/* M, L, S, N, BOOL or NULL */
+	DYN_WRITE_ARRAY				/* SS, NS, BS, or L */
+} DynWriteKind;
+
+/* How to turn the value of one column into an AttributeValue. */
+typedef struct DynWriteColumn
+{
+	AttrNumber	attnum;
+	char	   *colname;
+	char	   *attname;		/* DynamoDB attribute name */
+	DynMetaKind meta;
+	Oid			typid;			/* base type */
+	char		keytype;		/* 'S', 'N' or 'B' for a key attribute, or 0 */
+	DynWriteKind kind;
+	FmgrInfo	output;			/* of the type, or of an array's element */
+	/* array columns only */
+	DynWriteKind elemkind;
+	Oid			elemtype;
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
+} DynWriteColumn;
+
+extern void dyn_init_write_column(DynWriteColumn *col, Relation rel, AttrNumber attnum,
+								  const DynKeySchema *key);
+extern bool dyn_append_attribute_value(StringInfo buf, DynWriteColumn *col, Datum value,
+									   bool isnull, int *size, const char *relname);
+extern void dyn_check_item_size(int size, const char *relname);
+
+/* ---- modify.c ---- */
+extern void dyn_modify_init(void);
+extern void dyn_modify_routines(FdwRoutine *routine);
 
 #endif							/* DYNOMITE_FDW_H */

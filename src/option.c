@@ -31,6 +31,7 @@
 #define DYN_MAX_TIMEOUT_SECONDS			3600.0
 #define DYN_DEFAULT_STARTUP_COST		100.0
 #define DYN_DEFAULT_TUPLE_COST			0.01
+#define DYN_MAX_BATCH_SIZE				10000
 
 typedef struct DynOptionDef
 {
@@ -46,6 +47,8 @@ static const DynOptionDef dyn_options[] = {
 	{"max_retries", ForeignServerRelationId},
 	{"fdw_startup_cost", ForeignServerRelationId},
 	{"fdw_tuple_cost", ForeignServerRelationId},
+	{"batch_size", ForeignServerRelationId},
+	{"transactional", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
@@ -58,6 +61,9 @@ static const DynOptionDef dyn_options[] = {
 	{"segments", ForeignTableRelationId},
 	{"prefetch", ForeignTableRelationId},
 	{"index", ForeignTableRelationId},
+	{"overwrite", ForeignTableRelationId},
+	{"batch_size", ForeignTableRelationId},
+	{"transactional", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
 	{"meta", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -290,6 +296,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			(void) dyn_parse_int(name, value, 1, 1000000);
 		else if (strcmp(name, "segments") == 0)
 			(void) dyn_parse_int(name, value, 1, DYN_MAX_SEGMENTS);
+		else if (strcmp(name, "batch_size") == 0)
+			(void) dyn_parse_int(name, value, 1, DYN_MAX_BATCH_SIZE);
 		else if (strcmp(name, "fdw_startup_cost") == 0 ||
 				 strcmp(name, "fdw_tuple_cost") == 0)
 			(void) dyn_parse_cost(name, value);
@@ -299,7 +307,9 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			dyn_check_attribute_name(name, value);
 		else if (strcmp(name, "consistent_read") == 0 ||
 				 strcmp(name, "pushdown") == 0 ||
-				 strcmp(name, "prefetch") == 0)
+				 strcmp(name, "prefetch") == 0 ||
+				 strcmp(name, "overwrite") == 0 ||
+				 strcmp(name, "transactional") == 0)
 		{
 			bool		b;
 
@@ -467,6 +477,13 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 	opts->fdw_tuple_cost = value ? dyn_parse_cost("fdw_tuple_cost", value)
 		: DYN_DEFAULT_TUPLE_COST;
 
+	value = dyn_find_option(server->options, "batch_size");
+	opts->batch_size = value ? dyn_parse_int("batch_size", value, 1, DYN_MAX_BATCH_SIZE) : 1;
+	value = dyn_find_option(server->options, "transactional");
+	opts->transactional = false;
+	if (value && !parse_bool(value, &opts->transactional))
+		dyn_bad_value("transactional", value, "a boolean: true or false");
+
 	if (credentials)
 	{
 		dyn_merge_credentials(opts, server, user);
@@ -510,6 +527,18 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 		dyn_bad_value("prefetch", value, "a boolean: true or false");
 
 	opts->index = dyn_find_option(table->options, "index");
+
+	/* a table's write options override its server's */
+	value = dyn_find_option(table->options, "overwrite");
+	opts->overwrite = false;
+	if (value && !parse_bool(value, &opts->overwrite))
+		dyn_bad_value("overwrite", value, "a boolean: true or false");
+	value = dyn_find_option(table->options, "batch_size");
+	if (value)
+		opts->batch_size = dyn_parse_int("batch_size", value, 1, DYN_MAX_BATCH_SIZE);
+	value = dyn_find_option(table->options, "transactional");
+	if (value && !parse_bool(value, &opts->transactional))
+		dyn_bad_value("transactional", value, "a boolean: true or false");
 	return opts;
 }
 

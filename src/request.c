@@ -311,7 +311,7 @@ dyn_value_cmp(const DynValue *a, const DynValue *b)
  * DynamoDB decides (exact).  Any other value DynamoDB cannot take sets
  * *unsent; the values returned are then the others.
  */
-static List *
+List *
 dyn_cond_values(const DynCond *cond, const DynParamValue *params, bool keyed,
 				bool exact, bool *unsent)
 {

@@ -410,6 +410,39 @@ const fixtures = {
       ];
     },
   },
+
+  // Tables the writes suites write to and empty again: a partition key
+  // alone, a partition and a sort key, and one for held writes.
+  WriteHash: {
+    table: {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [],
+  },
+  WriteRange: {
+    table: {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [],
+  },
+  WriteTx: {
+    table: {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [],
+  },
 };
 
 module.exports = fixtures;

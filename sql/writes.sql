@@ -1,0 +1,196 @@
+-- INSERT, UPDATE and DELETE: PutItem, UpdateItem, DeleteItem, BatchWriteItem
+SET client_min_messages = warning;
+\i sql/server.inc
+\i sql/proxy.inc
+RESET client_min_messages;
+-- an item as DynamoDB holds it, read with curl's own signer (not the FDW)
+CREATE TEMP TABLE raw_out (line text);
+CREATE FUNCTION raw_get(tbl text, key jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE raw_out;
+  EXECUTE format('COPY raw_out FROM PROGRAM %L WITH (FORMAT csv, QUOTE %L, DELIMITER %L)',
+    'curl -s --aws-sigv4 aws:amz:us-east-1:dynamodb'
+    ' -u "$DYNAMO_ACCESS_KEY_ID:$DYNAMO_SECRET_ACCESS_KEY"'
+    ' -H "X-Amz-Target: DynamoDB_20120810.GetItem" -H "Content-Type: application/x-amz-json-1.0"'
+    ' --data-binary ''' || jsonb_build_object('TableName', tbl, 'Key', key, 'ConsistentRead', true)::text
+    || ''' "$DYNAMO_ENDPOINT/"', e'\x01', e'\x02');
+  RETURN (SELECT line::jsonb -> 'Item' FROM raw_out);
+END $$;
+
+CREATE FOREIGN TABLE wh (pk text, s text, n numeric, i int, f float8, b boolean, by bytea,
+                         j jsonb, ss text[], ns numeric[], bs bytea[], d date)
+  SERVER dynamo OPTIONS (table 'WriteHash', consistent_read 'true');
+CREATE FOREIGN TABLE wr (pk text, sk numeric, v text, n int)
+  SERVER dynamo OPTIONS (table 'WriteRange', consistent_read 'true');
+-- whatever an interrupted run left
+DELETE FROM wh;
+DELETE FROM wr;
+
+-- ===================================================================
+-- INSERT: every type written and read back equal
+-- ===================================================================
+INSERT INTO wh VALUES
+  ('a', 'héllo "q"', 12345678901234567890.123456789, -7, 0.1, true, '\x00ff10'::bytea,
+   '{"m": {"x": 1.50, "big": 123456789012345678901234567890}, "l": [1, "two", null, false]}',
+   '{b,a}', '{1.5,2,-3}', '{"\\x01","\\x02"}', '2024-02-29');
+INSERT INTO wh (pk, s) VALUES ('b', '');
+-- (a set's order is the server's: sorted here)
+CREATE OR REPLACE FUNCTION sorted(anyarray) RETURNS anyarray LANGUAGE sql
+  AS $$ SELECT array_agg(x ORDER BY x) FROM unnest($1) x $$;
+SELECT pk, s, n, i, f, b, by, j, sorted(ss) AS ss, sorted(ns) AS ns, sorted(bs) AS bs, d
+  FROM wh ORDER BY pk;
+-- equal, column by column, to what went in
+SELECT s = 'héllo "q"' AS s, n = 12345678901234567890.123456789 AS n, i = -7 AS i, f = 0.1 AS f,
+       b, by = '\x00ff10'::bytea AS by,
+       j = '{"m": {"x": 1.50, "big": 123456789012345678901234567890}, "l": [1, "two", null, false]}'::jsonb AS j,
+       ss @> '{a,b}' AND ss <@ '{a,b}' AS ss, ns @> '{1.5,2,-3}' AND ns <@ '{1.5,2,-3}' AS ns,
+       d = '2024-02-29' AS d
+  FROM wh WHERE pk = 'a';
+-- as DynamoDB holds it: numbers as N (exact), sets, a map, B, BOOL; no NULL attributes
+SELECT key, value FROM jsonb_each(raw_get('WriteHash', '{"pk": {"S": "a"}}'))
+ WHERE key NOT IN ('ss', 'ns', 'bs') ORDER BY key;
+SELECT (SELECT array_agg(x ORDER BY x) FROM jsonb_array_elements_text(raw_get('WriteHash', '{"pk": {"S": "a"}}') -> 'ss' -> 'SS') x) AS ss,
+       (SELECT array_agg(x::numeric ORDER BY x::numeric) FROM jsonb_array_elements_text(raw_get('WriteHash', '{"pk": {"S": "a"}}') -> 'ns' -> 'NS') x) AS ns,
+       (SELECT array_agg(x ORDER BY x) FROM jsonb_array_elements_text(raw_get('WriteHash', '{"pk": {"S": "a"}}') -> 'bs' -> 'BS') x) AS bs;
+SELECT raw_get('WriteHash', '{"pk": {"S": "b"}}');
+
+-- ===================================================================
+-- conflicts: an existing key is a unique violation
+-- ===================================================================
+SELECT proxy_reset();
+INSERT INTO wh (pk, s) VALUES ('a', 'again');
+SELECT * FROM proxy_requests('PutItem');
+\set QUIET off
+INSERT INTO wh (pk, s) VALUES ('a', 'again'), ('c', 'new') ON CONFLICT DO NOTHING;
+\set QUIET on
+SELECT pk, s FROM wh ORDER BY pk;
+INSERT INTO wr VALUES ('p', 1, 'one'), ('p', 2, 'two'), ('q', 1, 'q one');
+INSERT INTO wr VALUES ('p', 1.0, 'same key');
+-- the same partition, another sort key: no conflict
+INSERT INTO wr VALUES ('q', 2, 'q two') RETURNING *;
+-- overwriting puts, on request
+ALTER FOREIGN TABLE wr OPTIONS (ADD overwrite 'true');
+INSERT INTO wr VALUES ('p', 1, 'replaced');
+ALTER FOREIGN TABLE wr OPTIONS (DROP overwrite);
+SELECT * FROM wr ORDER BY pk, sk;
+
+-- ===================================================================
+-- what DynamoDB cannot hold: refused before anything is sent
+-- ===================================================================
+SELECT proxy_reset();
+INSERT INTO wh (pk, n) VALUES ('x', 1e126);
+INSERT INTO wh (pk, n) VALUES ('x', 1e-131);
+INSERT INTO wh (pk, n) VALUES ('x', 1234567890123456789012345678901234567891);
+INSERT INTO wh (pk, n) VALUES ('x', 'NaN');
+INSERT INTO wh (pk, f) VALUES ('x', 'Infinity');
+INSERT INTO wh (pk, j) VALUES ('x', '{"a": 1e200}');
+INSERT INTO wh (pk, ss) VALUES ('x', '{a,b,a}');
+INSERT INTO wh (pk, ns) VALUES ('x', '{1,1.0}');
+INSERT INTO wh (pk, ss) VALUES ('x', '{a,NULL}');
+INSERT INTO wh (pk) VALUES ('');
+INSERT INTO wh (pk) VALUES (NULL);
+INSERT INTO wr (pk, sk) VALUES ('x', NULL);
+INSERT INTO wh (pk, s) VALUES ('x', repeat('x', 410 * 1024));
+SELECT * FROM proxy_requests('PutItem');
+-- numbers at DynamoDB's limits are fine
+INSERT INTO wh (pk, n, ns) VALUES ('lim', 9.9999999999999999999999999999999999999e125, '{1e-130,-1e-130}');
+SELECT n = 9.9999999999999999999999999999999999999e125 AS n, sorted(ns) AS ns FROM wh WHERE pk = 'lim';
+
+-- ===================================================================
+-- NULLs and empty arrays: the attribute goes
+-- ===================================================================
+INSERT INTO wh (pk, s, n, ss) VALUES ('nul', 'x', 1, '{}');
+SELECT raw_get('WriteHash', '{"pk": {"S": "nul"}}');
+UPDATE wh SET s = NULL, ss = '{z}' WHERE pk = 'nul';
+SELECT raw_get('WriteHash', '{"pk": {"S": "nul"}}');
+UPDATE wh SET ss = '{}' WHERE pk = 'nul';
+SELECT raw_get('WriteHash', '{"pk": {"S": "nul"}}');
+
+-- ===================================================================
+-- UPDATE and DELETE through a read
+-- ===================================================================
+UPDATE wr SET n = sk * 10, v = upper(v) WHERE pk = 'p';
+SELECT * FROM wr ORDER BY pk, sk;
+UPDATE wr SET sk = sk + 1 WHERE pk = 'q';
+UPDATE wr SET sk = sk, v = 'same key' WHERE pk = 'q' AND v = 'q one';
+UPDATE wh SET j = j || '{"added": [1, 2]}' WHERE pk = 'a' RETURNING pk, j, s;
+SELECT raw_get('WriteHash', '{"pk": {"S": "a"}}') -> 'j';
+DELETE FROM wr WHERE v = 'Q TWO' OR n = 20 RETURNING *;
+SELECT * FROM wr ORDER BY pk, sk;
+
+-- ===================================================================
+-- by whole key: one request, no read
+-- ===================================================================
+EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM wr WHERE pk = 'p' AND sk = 1;
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE wr SET v = 'direct' WHERE pk = 'q' AND sk = 1;
+SELECT proxy_reset();
+\set QUIET off
+UPDATE wr SET v = 'direct', n = NULL WHERE pk = 'q' AND sk = 1;
+-- an item that is not there: no row updated
+UPDATE wr SET v = 'direct' WHERE pk = 'q' AND sk = 99;
+\set QUIET on
+SELECT * FROM proxy_requests('UpdateItem');
+SELECT * FROM wr ORDER BY pk, sk;
+SELECT proxy_reset();
+\set QUIET off
+DELETE FROM wr WHERE pk = 'p' AND sk = 1;
+DELETE FROM wr WHERE pk = 'p' AND sk = 1;
+\set QUIET on
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{DeleteItem,GetItem,Query,Scan}'::text[]) op ORDER BY op;
+SELECT * FROM wr ORDER BY pk, sk;
+-- a parameter of a prepared statement, in the generic plan too
+PREPARE del(text, numeric) AS DELETE FROM wr WHERE pk = $1 AND sk = $2;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE del('q', 1);
+EXECUTE del('q', 1);
+RESET plan_cache_mode;
+SELECT count(*) FROM wr;
+-- on a partition key alone
+SELECT proxy_reset();
+DELETE FROM wh WHERE pk = 'c';
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{DeleteItem,GetItem,Scan}'::text[]) op ORDER BY op;
+
+-- ===================================================================
+-- batches: BatchWriteItem, 25 items a request, when overwriting
+-- ===================================================================
+ALTER FOREIGN TABLE wr OPTIONS (ADD batch_size '25', ADD overwrite 'true');
+SELECT proxy_reset();
+INSERT INTO wr SELECT 'batch', g, 'v' || g, g FROM generate_series(1, 1000) g;
+SELECT * FROM proxy_requests('BatchWriteItem');
+SELECT count(*), sum(n), count(DISTINCT v) FROM wr WHERE pk = 'batch';
+SELECT raw_get('WriteRange', '{"pk": {"S": "batch"}, "sk": {"N": "777"}}');
+-- one key twice in a batch: the later row wins
+INSERT INTO wr VALUES ('dup', 1, 'first'), ('dup', 1, 'second');
+SELECT * FROM wr WHERE pk = 'dup';
+-- without overwriting, a batch is conditional puts
+ALTER FOREIGN TABLE wr OPTIONS (DROP overwrite);
+SELECT proxy_reset();
+INSERT INTO wr SELECT 'cond', g, 'c' FROM generate_series(1, 30) g;
+INSERT INTO wr VALUES ('cond', 31, 'c'), ('cond', 5, 'c');
+INSERT INTO wr VALUES ('cond', 32, 'c'), ('cond', 5, 'c') ON CONFLICT DO NOTHING;
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{BatchWriteItem,PutItem}'::text[]) op ORDER BY op;
+SELECT count(*) FROM wr WHERE pk = 'cond';
+
+-- ===================================================================
+-- what cannot be written
+-- ===================================================================
+CREATE FOREIGN TABLE wnokey (v text) SERVER dynamo OPTIONS (table 'WriteHash');
+INSERT INTO wnokey VALUES ('x');
+CREATE FOREIGN TABLE wmeta (pk text, item jsonb OPTIONS (meta 'item')) SERVER dynamo
+  OPTIONS (table 'WriteHash');
+INSERT INTO wmeta VALUES ('m', '{}');
+-- a key is written as the key schema's type: bytea cannot be an S key
+CREATE FOREIGN TABLE wbadkey (pk bytea) SERVER dynamo OPTIONS (table 'WriteHash');
+INSERT INTO wbadkey VALUES ('\x01');
+
+-- ===================================================================
+-- leave the tables as they were
+-- ===================================================================
+ALTER FOREIGN TABLE wr OPTIONS (DROP batch_size);
+DELETE FROM wh;
+DELETE FROM wr;
+SELECT (SELECT count(*) FROM wh) AS wh, (SELECT count(*) FROM wr) AS wr;
+DROP SERVER dynamo CASCADE;
