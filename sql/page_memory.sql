@@ -54,6 +54,32 @@ BEGIN
   END IF;
 END $$;
 
+-- The same for the whole backend: every memory context of it, sampled the
+-- same way; steady when it grew by less than 2 MB from the first sample
+-- (rows kept after they were returned would add some 60 kB a page of 50)
+CREATE FUNCTION backend_memory(q text, every int, OUT rows bigint, OUT steady boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  b bigint;
+  first bigint;
+  most bigint := 0;
+BEGIN
+  rows := 0;
+  FOR r IN EXECUTE q LOOP
+    rows := rows + 1;
+    IF rows % every = 0 THEN
+      SELECT sum(total_bytes) INTO b FROM pg_backend_memory_contexts;
+      first := coalesce(first, b);
+      most := greatest(most, b);
+    END IF;
+  END LOOP;
+  steady := most - first < 2 * 1024 * 1024;
+  IF NOT steady THEN
+    RAISE NOTICE 'the backend grew from % to % bytes', first, most;
+  END IF;
+END $$;
+
 -- ===================================================================
 -- Scan and Query
 -- ===================================================================
@@ -91,5 +117,10 @@ RESET enable_mergejoin;
 -- ===================================================================
 SELECT * FROM scan_memory('SELECT items FROM dynomite_pages(''wide_p50'')', 10);
 SELECT * FROM scan_memory('SELECT (dynomite_pages(''wide_p50'')).page_number', 10);
+-- in FROM, each row's values are let go with the row
+SELECT * FROM backend_memory('SELECT page_number, count FROM dynomite_pages(''wide_p50'')', 10);
+SELECT * FROM backend_memory('SELECT * FROM dynomite_raw_pages(''wide_p50'')', 10);
+SELECT * FROM backend_memory('SELECT v FROM wide_p50', 500);
+SELECT * FROM backend_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50);
 
 DROP SERVER dynamo CASCADE;

@@ -312,7 +312,11 @@ SELECT q, same_rows(q, 'users', 'users_nopush') FROM (VALUES
   ('SELECT k.id, u.score FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id AND u.score > 1'),
   ('SELECT k.id FROM some_keys k LEFT JOIN %s u ON u.user_id = k.id WHERE u.user_id IS NULL'),
   ('SELECT w.g, u.name FROM wanted_users w JOIN %s u ON u.user_id = w.id WHERE u.score = 3'),
-  ('SELECT w.g, u.* FROM wanted_users w LEFT JOIN %s u ON u.user_id = w.id AND w.g %% 3 = 0')
+  ('SELECT w.g, u.* FROM wanted_users w LEFT JOIN %s u ON u.user_id = w.id AND w.g %% 3 = 0'),
+  -- values of the inner side's subquery, nulled by the outer join
+  ('SELECT k.id, u.user_id, u.c FROM some_keys k LEFT JOIN (SELECT user_id, ''x''::text AS c FROM %s) u ON u.user_id = k.id'),
+  ('SELECT k.id, u.n FROM some_keys k LEFT JOIN (SELECT user_id, coalesce(name, ''-'') AS n FROM %s) u ON u.user_id = k.id'),
+  ('SELECT k.id, s.c FROM some_keys k LEFT JOIN (SELECT u.user_id, 1 AS c FROM some_keys k2 JOIN %s u ON u.user_id = k2.id) s ON s.user_id = k.id')
 ) t(q);
 SELECT k.id, u.name FROM some_keys k LEFT JOIN users u ON u.user_id = k.id ORDER BY 1, 2;
 EXPLAIN (COSTS OFF) SELECT k.id, u.name FROM some_keys k LEFT JOIN users u ON u.user_id = k.id;

@@ -190,6 +190,7 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	CustomPath *cp;
 	double		outer_rows;
 	double		batches;
+	ListCell   *lc;
 
 	if (prev_join_pathlist_hook)
 		prev_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
@@ -205,6 +206,20 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		!dyn_join_access(root, joinrel, outerrel, innerrel, jointype,
 						 extra->restrictlist, &acc))
 		return;
+
+	/*
+	 * A PlaceHolderVar evaluated at the inner side (a value of the inner
+	 * side's subquery that an outer join above must null) would have to be
+	 * computed and nulled here: leave such joins to PostgreSQL.
+	 */
+	foreach(lc, root->placeholder_list)
+	{
+		PlaceHolderInfo *phinfo = lfirst(lc);
+
+		if (bms_is_member(innerrel->relid, phinfo->ph_eval_at) &&
+			bms_is_subset(phinfo->ph_eval_at, joinrel->relids))
+			return;
+	}
 
 	outer_path = outerrel->cheapest_total_path;
 	if (outer_path == NULL || outer_path->param_info != NULL)

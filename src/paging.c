@@ -682,6 +682,7 @@ dyn_pages_next(ScanState *ss)
 {
 	DynPagesScanState *ps = (DynPagesScanState *) ss;
 	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
+	MemoryContext oldcxt;
 	bool		more;
 
 	ExecClearTuple(slot);
@@ -704,6 +705,8 @@ dyn_pages_next(ScanState *ss)
 										ss->ps.state->es_query_cxt);
 	}
 
+	/* a row's values live until the next row: ExecScan resets this context */
+	oldcxt = MemoryContextSwitchTo(ss->ps.ps_ExprContext->ecxt_per_tuple_memory);
 	if (ps->kind == DYN_PAGER_PAGE)
 	{
 		dyn_pager_one_page(ps->pager, slot->tts_values, slot->tts_isnull);
@@ -712,6 +715,7 @@ dyn_pages_next(ScanState *ss)
 	}
 	else
 		more = dyn_pager_row(ps->pager, slot->tts_values, slot->tts_isnull);
+	MemoryContextSwitchTo(oldcxt);
 	if (!more)
 	{
 		ps->finished = true;
