@@ -219,4 +219,15 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo OPTIONS (SET token_secret 'ano
 SELECT * FROM dynomite_page('users', (SELECT tok FROM signed), 3);
 ALTER USER MAPPING FOR CURRENT_USER SERVER dynamo OPTIONS (DROP token_secret);
 
+-- a table with a whole-item column (as IMPORT FOREIGN SCHEMA makes them)
+-- pages through whole items; one without, through its columns
+CREATE FOREIGN TABLE events_items (device text, ts numeric, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'Events');
+CREATE FOREIGN TABLE events_cols (device text, ts numeric, kind text)
+  SERVER dynamo OPTIONS (table 'Events');
+SELECT items, next_token IS NOT NULL AS more
+  FROM dynomite_page('events_items', NULL, 2, '{"device": "d01"}');
+SELECT page_number, items FROM dynomite_pages('events_items', '{"device": "d02"}', page_size => 2) LIMIT 2;
+SELECT items FROM dynomite_page('events_cols', NULL, 2, '{"device": "d01"}');
+
 DROP SERVER dynamo CASCADE;

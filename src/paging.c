@@ -63,8 +63,8 @@ typedef struct DynPager
 	char	   *relname;
 	DynOptions *opts;
 	DynConnection *conn;
-	DynColumn  *cols;			/* the foreign table's columns */
-	int			ncols;
+	DynColumn  *cols;			/* the foreign table's columns, or NULL for */
+	int			ncols;			/* whole items (a meta 'item' column) */
 	DynPlan    *plan;			/* the access, as the chooser made it */
 	DynExecution ex;			/* its values, scope and start */
 	DynRequest	req;			/* what every request shares */
@@ -187,6 +187,13 @@ dyn_pager_open(DynPagerKind kind, Oid relid, const char *filter, const char *sta
 		if (TupleDescAttr(RelationGetDescr(rel), i - 1)->attisdropped)
 			continue;
 		dyn_init_column(&p->cols[p->ncols++], rel, i);
+		/* a table that shows whole items pages through whole items */
+		if (p->cols[p->ncols - 1].meta == DYN_META_ITEM)
+		{
+			p->cols = NULL;
+			p->ncols = 0;
+			break;
+		}
 	}
 	dyn_pager_plan(p, relid, userid, rel, filter, start_at, next_token);
 	table_close(rel, AccessShareLock);
