@@ -169,6 +169,50 @@ dyn_attribute_column(PlannerInfo *root, RelOptInfo *baserel, Var *var,
 	return true;
 }
 
+/*
+ * The attribute an expression names, and its DynamoDB type: a column that
+ * holds one, or a member of a whole-item column (meta 'item'), written
+ * item->>'name' (text: S) or cast to one of our types, as in
+ * (item->>'amount')::numeric (N).  A member may hold any type in any item,
+ * as a non-key column may: its conditions are shipped with a type guard
+ * and checked again locally, unless it is a key attribute of that type.
+ */
+static bool
+dyn_attribute_ref(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
+				  char **attname, char *dyntype)
+{
+	Var		   *var;
+	Oid			type = TEXTOID;
+	OpExpr	   *op;
+	Const	   *name;
+
+	if ((var = dyn_scan_var(baserel, expr)) != NULL)
+		return dyn_attribute_column(root, baserel, var, attname, dyntype);
+
+	if (IsA(expr, CoerceViaIO))
+	{
+		type = ((CoerceViaIO *) expr)->resulttype;
+		expr = ((CoerceViaIO *) expr)->arg;
+	}
+	while (IsA(expr, RelabelType))
+		expr = ((RelabelType *) expr)->arg;
+	if (!IsA(expr, OpExpr))
+		return false;
+	op = (OpExpr *) expr;
+	if (op->opfuncid != F_JSONB_OBJECT_FIELD_TEXT || list_length(op->args) != 2 ||
+		(var = dyn_scan_var(baserel, linitial(op->args))) == NULL ||
+		!IsA(lsecond(op->args), Const))
+		return false;
+	name = lsecond(op->args);
+	if (name->constisnull ||
+		dyn_column_meta(planner_rt_fetch(baserel->relid, root)->relid,
+						var->varattno) != DYN_META_ITEM)
+		return false;
+	*attname = TextDatumGetCString(name->constvalue);
+	*dyntype = dyn_column_dyntype(type);
+	return **attname != '\0' && *dyntype != 0;
+}
+
 /* The prefix of a LIKE pattern 'prefix%' with no other wildcard. */
 static char *
 dyn_like_prefix(Const *pattern)
@@ -225,7 +269,6 @@ dyn_deterministic_collation(Oid collid)
 static DynCond *
 dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 {
-	Var		   *var;
 	char	   *attname;
 	char		dyntype;
 
@@ -235,32 +278,33 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 		Expr	   *left = linitial(op->args);
 		Expr	   *right = lsecond(op->args);
 		Oid			opno = op->opno;
+		bool		turned = false;
 		int			strategy;
 		DynCondOp	dop;
 
-		if ((var = dyn_scan_var(baserel, left)) == NULL)
+		if (!dyn_attribute_ref(root, baserel, left, &attname, &dyntype))
 		{
-			/* value op column: turn it around */
-			if ((var = dyn_scan_var(baserel, right)) == NULL)
+			/* value op attribute: turn it around */
+			if (!dyn_attribute_ref(root, baserel, right, &attname, &dyntype))
 				return NULL;
 			opno = get_commutator(opno);
 			if (!OidIsValid(opno))
 				return NULL;
 			right = left;
+			turned = true;
 		}
-		if (!dyn_attribute_column(root, baserel, var, &attname, &dyntype) ||
-			dyntype == 0 || !dyn_is_value(baserel, right))
+		if (dyntype == 0 || !dyn_is_value(baserel, right))
 			return NULL;
 
 		/* LIKE 'prefix%' is begins_with, bytewise in any collation */
-		if (op->opfuncid == F_TEXTLIKE && dyntype == 'S' && var == dyn_scan_var(baserel, left))
+		if (op->opfuncid == F_TEXTLIKE && dyntype == 'S' && !turned)
 		{
 			char	   *prefix;
 
 			if (!IsA(right, Const) ||
 				(prefix = dyn_like_prefix((Const *) right)) == NULL)
 				return NULL;
-			return dyn_new_cond(DYN_BEGINS, var->varattno, attname, dyntype,
+			return dyn_new_cond(DYN_BEGINS, 0, attname, dyntype,
 								(Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
 												   CStringGetTextDatum(prefix),
 												   false, false));
@@ -309,7 +353,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 				!dyn_bytewise_collation(op->inputcollid))
 				return NULL;
 		}
-		return dyn_new_cond(dop, var->varattno, attname, dyntype, right);
+		return dyn_new_cond(dop, 0, attname, dyntype, right);
 	}
 
 	if (IsA(clause, ScalarArrayOpExpr))
@@ -319,14 +363,13 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 		int			strategy;
 
 		if (!saop->useOr ||
-			(var = dyn_scan_var(baserel, linitial(saop->args))) == NULL ||
-			!dyn_attribute_column(root, baserel, var, &attname, &dyntype) ||
+			!dyn_attribute_ref(root, baserel, linitial(saop->args), &attname, &dyntype) ||
 			dyntype == 0 || !dyn_is_value(baserel, array) ||
 			!dyn_op_strategy(saop->opno, dyntype, &strategy) ||
 			strategy != BTEqualStrategyNumber ||
 			(dyntype == 'S' && !dyn_deterministic_collation(saop->inputcollid)))
 			return NULL;
-		return dyn_new_cond(DYN_IN, var->varattno, attname, dyntype, array);
+		return dyn_new_cond(DYN_IN, 0, attname, dyntype, array);
 	}
 
 	if (IsA(clause, NullTest))
@@ -334,24 +377,18 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 		NullTest   *nt = (NullTest *) clause;
 
 		if (nt->argisrow ||
-			(var = dyn_scan_var(baserel, nt->arg)) == NULL ||
-			!dyn_attribute_column(root, baserel, var, &attname, &dyntype))
+			!dyn_attribute_ref(root, baserel, nt->arg, &attname, &dyntype))
 			return NULL;
 		return dyn_new_cond(nt->nulltesttype == IS_NULL ? DYN_ISNULL : DYN_NOTNULL,
-							var->varattno, attname, 0, NULL);
+							0, attname, 0, NULL);
 	}
 
-	/* a boolean column alone, or under NOT */
-	if ((var = dyn_scan_var(baserel, clause)) != NULL ||
-		(is_notclause(clause) &&
-		 (var = dyn_scan_var(baserel, get_notclausearg(clause))) != NULL))
-	{
-		if (var->vartype != BOOLOID ||
-			!dyn_attribute_column(root, baserel, var, &attname, &dyntype))
-			return NULL;
-		return dyn_new_cond(DYN_EQ, var->varattno, attname, 'T',
+	/* a boolean attribute alone, or under NOT */
+	if (dyn_attribute_ref(root, baserel,
+						  is_notclause(clause) ? get_notclausearg(clause) : clause,
+						  &attname, &dyntype) && dyntype == 'T')
+		return dyn_new_cond(DYN_EQ, 0, attname, 'T',
 							(Expr *) makeBoolConst(!is_notclause(clause), false));
-	}
 	return NULL;
 }
 
