@@ -75,4 +75,32 @@ SELECT q, r.* FROM (VALUES
   ('SELECT n FROM %s WHERE pk = ''p010'' AND n = 42.0')
 ) v(q), keyed_and_local(q, 'wide') r;
 
+-- ===================================================================
+-- lists of whole keys: a list of sort-key values with one or more
+-- partition-key values, and ORs of whole keys ((a, b) IN ((..), (..)))
+-- ===================================================================
+SELECT q, r.* FROM (VALUES
+  ('SELECT device, ts FROM %s WHERE device = ''d05'' AND ts IN (250, 260, 999)'),
+  ('SELECT device, ts FROM %s WHERE device IN (''d05'', ''d06'', '''') AND ts IN (250, 260)'),
+  ('SELECT device, ts FROM %s WHERE device IN (''d05'', ''d05'') AND ts IN (250, 250, NULL)'),
+  ('SELECT device, ts FROM %s WHERE device = ''d05'' AND ts IN (250, 260) AND kind <> ''ping'''),
+  ('SELECT device, ts FROM %s WHERE (device, ts) IN ((''d05'', 250), (''d06'', 260))'),
+  ('SELECT device, ts FROM %s WHERE (device, ts) IN ((''d05'', 250), (''d06'', 260), (''d05'', 260))'),
+  ('SELECT device, ts FROM %s WHERE (device = ''d05'' AND ts = 250) OR (device = ''d06'' AND ts = 260 AND kind = ''x'')'),
+  ('SELECT device, ts FROM %s WHERE device = ''d05'' OR device = ''d06'''),
+  ('SELECT device, ts FROM %s WHERE (device = ''d05'' AND ts > 480) OR (device = ''d06'' AND ts < 30)'),
+  ('SELECT device, ts FROM %s WHERE (device = ''d05'' AND ts > 480) OR ts < 30'),
+  ('SELECT device, ts FROM %s WHERE (device = ''d05'' AND ts = 250) OR (kind = ''ping'' AND ts = 10)')
+) v(q), keyed_and_local(q, 'events') r;
+-- with parameters, under a generic plan
+PREPARE pairs(text, bigint, text, bigint) AS
+  SELECT device, ts FROM events WHERE (device, ts) IN (($1, $2), ($3, $4)) ORDER BY 1, 2;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE pairs('d05', 250, 'd06', 260);
+EXECUTE pairs('d05', 250, 'd06', 260);
+EXECUTE pairs('d05', 250, 'd05', 250);
+EXECUTE pairs('d05', NULL, '', 260);
+RESET plan_cache_mode;
+DEALLOCATE pairs;
+
 DROP SERVER dynamo CASCADE;

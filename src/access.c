@@ -107,6 +107,27 @@ dyn_find_key_clause(List *clauses, const char *attname, char keytype, DynCondOp 
 }
 
 /*
+ * How many values a key condition gives: one for an equality, the length
+ * of an IN list that is a constant, and ten for one known only when the
+ * plan runs.
+ */
+static double
+dyn_value_count(DynClause *dc)
+{
+	DynCond    *cond = linitial(dc->conds);
+
+	if (cond->op != DYN_IN)
+		return 1;
+	if (IsA(cond->value, Const) && !((Const *) cond->value)->constisnull)
+	{
+		ArrayType  *a = DatumGetArrayTypeP(((Const *) cond->value)->constvalue);
+
+		return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	}
+	return 10;
+}
+
+/*
  * The sort-key conditions a Query can take: one equality, one begins_with,
  * or a lower and an upper bound.  Bounds that a BETWEEN would loosen stay
  * local as well (*loose).
@@ -272,6 +293,7 @@ dyn_choose_table_keys(DynRelInfo *ri, List *clauses, DynKeyChoice *kc)
 	DynClause  *hash = dyn_find_key_clause(clauses, tkey->hash, tkey->hash_type, DYN_EQ);
 	DynClause  *hash_in = NULL;
 	DynClause  *range_eq;
+	DynClause  *range_in;
 	ListCell   *lc;
 
 	if (hash == NULL)
@@ -284,6 +306,15 @@ dyn_choose_table_keys(DynRelInfo *ri, List *clauses, DynKeyChoice *kc)
 	{
 		kc->op = hash ? DYN_OP_GETITEM : DYN_OP_BATCHGETITEM;
 		kc->range = range_eq ? list_make1(range_eq) : NIL;
+		return true;
+	}
+	/* a list of sort-key values: every pair of values is a whole key */
+	range_in = dyn_find_key_clause(clauses, tkey->range, tkey->range_type, DYN_IN);
+	if (range_in &&
+		dyn_value_count(kc->hash) * dyn_value_count(range_in) <= DYN_KEY_PAIRS_MAX)
+	{
+		kc->op = DYN_OP_BATCHGETITEM;
+		kc->range = list_make1(range_in);
 		return true;
 	}
 
@@ -418,6 +449,8 @@ dyn_place_conditions(DynRelInfo *ri, List *clauses, DynKeyChoice *kc, DynAccess 
 		bool		filterable = true;
 		ListCell   *lc2;
 
+		if (dc->implied && !keyed)
+			continue;			/* the clause that implies it is checked */
 		if (list_member_ptr(kc->loose, dc))
 			all = false;
 		if (!ri->exact && (!keyed || list_member_ptr(kc->loose, dc)))
@@ -441,20 +474,8 @@ dyn_place_conditions(DynRelInfo *ri, List *clauses, DynKeyChoice *kc, DynAccess 
 static void
 dyn_cost_access(DynRelInfo *ri, DynKeyChoice *kc, DynAccess *acc)
 {
-	double		partitions = 1;
+	double		partitions = kc->hash ? dyn_value_count(kc->hash) : 1;
 
-	if (kc->hash && ((DynCond *) linitial(kc->hash->conds))->op == DYN_IN)
-	{
-		Expr	   *array = ((DynCond *) linitial(kc->hash->conds))->value;
-
-		partitions = 10;
-		if (IsA(array, Const) && !((Const *) array)->constisnull)
-		{
-			ArrayType  *a = DatumGetArrayTypeP(((Const *) array)->constvalue);
-
-			partitions = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
-		}
-	}
 	switch (acc->plan.op)
 	{
 		case DYN_OP_GETITEM:
@@ -462,8 +483,9 @@ dyn_cost_access(DynRelInfo *ri, DynKeyChoice *kc, DynAccess *acc)
 			acc->requests = 1;
 			break;
 		case DYN_OP_BATCHGETITEM:
-			acc->items_read = partitions;
-			acc->requests = ceil(partitions / DYN_BATCH_MAX_KEYS);
+			acc->items_read = partitions *
+				(kc->range ? dyn_value_count(linitial(kc->range)) : 1);
+			acc->requests = ceil(acc->items_read / DYN_BATCH_MAX_KEYS);
 			break;
 		case DYN_OP_QUERY:
 			acc->items_read = acc->key.range ?
@@ -556,7 +578,13 @@ dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token, DynAccess *a
 		dyn_choose_global_index(ri, clauses, &kc);
 	if ((ri->wants_tokens || start_token) &&
 		(kc.op == DYN_OP_GETITEM || kc.op == DYN_OP_BATCHGETITEM))
+	{
+		/* a Query's key condition takes no list of sort-key values */
 		kc.op = DYN_OP_QUERY;
+		if (kc.range != NIL &&
+			((DynCond *) linitial(((DynClause *) linitial(kc.range))->conds))->op == DYN_IN)
+			kc.range = NIL;
+	}
 
 	if (kc.hash)
 		acc->keyed = lcons(kc.hash, list_copy(kc.range));

@@ -423,6 +423,84 @@ dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause, List *
 	return true;
 }
 
+/* The equalities among the conditions of one arm of an OR. */
+static List *
+dyn_arm_equalities(PlannerInfo *root, RelOptInfo *baserel, Expr *arm)
+{
+	List	   *leaves = is_andclause(arm) ? ((BoolExpr *) arm)->args : list_make1(arm);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, leaves)
+	{
+		DynCond    *cond = dyn_leaf(root, baserel, lfirst(lc));
+
+		if (cond && cond->op == DYN_EQ)
+			result = lappend(result, cond);
+	}
+	return result;
+}
+
+/*
+ * The lists of values an OR implies for the attributes it compares for
+ * equality in every arm: (a = 1 AND b = 2) OR (a = 3 AND b = 4), as
+ * (a, b) IN ((1, 2), (3, 4)) is written, implies a IN (1, 3) and
+ * b IN (2, 4), which keys can take.  Implied only: the OR is still
+ * checked.
+ */
+List *
+dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
+{
+	List	   *arms;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (!is_orclause(clause))
+		return NIL;
+	arms = list_copy_tail(((BoolExpr *) clause)->args, 1);
+	foreach(lc, dyn_arm_equalities(root, baserel, linitial(((BoolExpr *) clause)->args)))
+	{
+		DynCond    *first = lfirst(lc);
+		Oid			type = exprType((Node *) first->value);
+		List	   *values = list_make1(first->value);
+		ArrayExpr  *array;
+		ListCell   *lc2;
+
+		foreach(lc2, arms)
+		{
+			DynCond    *found = NULL;
+			ListCell   *lc3;
+
+			foreach(lc3, dyn_arm_equalities(root, baserel, lfirst(lc2)))
+			{
+				DynCond    *cond = lfirst(lc3);
+
+				if (strcmp(cond->attname, first->attname) == 0 &&
+					cond->dyntype == first->dyntype &&
+					exprType((Node *) cond->value) == type)
+					found = cond;
+			}
+			if (found == NULL)
+				break;
+			values = lappend(values, found->value);
+		}
+		if (list_length(values) != list_length(arms) + 1 ||
+			!OidIsValid(get_array_type(type)))
+			continue;
+		array = makeNode(ArrayExpr);
+		array->array_typeid = get_array_type(type);
+		array->array_collid = exprCollation((Node *) first->value);
+		array->element_typeid = type;
+		array->elements = values;
+		array->multidims = false;
+		array->location = -1;
+		result = lappend(result,
+						 dyn_new_cond(DYN_IN, 0, first->attname, first->dyntype,
+									  (Expr *) eval_const_expressions(root, (Node *) array)));
+	}
+	return result;
+}
+
 /*
  * The paging functions' filter ({"category": "Cloud", "views": 10}, parsed
  * into DynPlaceholders) as clauses of one equality each, in the same form

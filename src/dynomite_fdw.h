@@ -137,6 +137,8 @@ pg_noreturn extern void dyn_report_error(const char *operation, const DynOptions
 #define DYN_RESPONSE_LIMIT			(4 * 1024 * 1024)
 #define DYN_BATCH_RESPONSE_LIMIT	(48 * 1024 * 1024)
 #define DYN_BATCH_MAX_KEYS			100 /* keys one BatchGetItem may ask for */
+#define DYN_KEY_PAIRS_MAX			1000	/* partition x sort-key values read by
+										 * BatchGetItem rather than a Query */
 
 extern size_t dyn_response_limit(const char *operation);
 
@@ -532,12 +534,15 @@ typedef struct DynClause
 {
 	RestrictInfo *rinfo;		/* NULL for the paging functions' filter */
 	List	   *conds;			/* DynCond; more than one: an OR */
+	bool		implied;		/* implied by another clause, which is checked
+								 * locally: for the keys only (rinfo NULL) */
 } DynClause;
 
 extern char dyn_column_dyntype(Oid typid);
 extern bool dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
 								List **conds);
 extern List *dyn_classify_filter(Oid relid, List *filter);
+extern List *dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause);
 extern const char *dyn_cond_op_text(DynCondOp op);
 extern char *dyn_display_conditions(List *conds, List *filters, char **value_text);
 

@@ -149,7 +149,7 @@ dyn_choose(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinfos,
 			start = value;		/* taken by the scan, not checked as text */
 		else if (ri->info && dyn_classify_clause(root, baserel, rinfo->clause, &conds))
 		{
-			DynClause  *dc = palloc(sizeof(DynClause));
+			DynClause  *dc = palloc0(sizeof(DynClause));
 
 			dc->rinfo = rinfo;
 			dc->conds = conds;
@@ -157,6 +157,19 @@ dyn_choose(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinfos,
 		}
 		else
 			local = lappend(local, rinfo);
+		if (ri->info)
+		{
+			ListCell   *lc2;
+
+			foreach(lc2, dyn_implied_lists(root, baserel, rinfo->clause))
+			{
+				DynClause  *dc = palloc0(sizeof(DynClause));
+
+				dc->conds = list_make1(lfirst(lc2));
+				dc->implied = true;
+				clauses = lappend(clauses, dc);
+			}
+		}
 	}
 	dyn_choose_access(ri, clauses, start, acc);
 	acc->local = list_concat(local, acc->local);

@@ -897,36 +897,31 @@ List *
 dyn_execution_keys(const DynPlan *plan, const DynParamValue *params)
 {
 	List	   *hashes;
-	DynValue   *range = NULL;
+	List	   *ranges = list_make1(NULL);
 	List	   *keys = NIL;
 	bool		unsent;
 	ListCell   *lc;
+	ListCell   *lc2;
 
 	hashes = dyn_cond_values(linitial(plan->key_conds), params, true, false, &unsent);
 	if (list_length(plan->key_conds) > 1)
-	{
-		List	   *ranges = dyn_cond_values(lsecond(plan->key_conds), params, true, false,
-											 &unsent);
-
-		if (ranges == NIL)
-			return NIL;
-		range = linitial(ranges);
-	}
+		ranges = dyn_cond_values(lsecond(plan->key_conds), params, true, false, &unsent);
 	foreach(lc, hashes)
-	{
-		DynKey	   *key = palloc0(sizeof(DynKey));
-
-		key->names[0] = plan->hash_key;
-		key->values[0] = lfirst(lc);
-		key->nattrs = 1;
-		if (range)
+		foreach(lc2, ranges)
 		{
-			key->names[1] = plan->range_key;
-			key->values[1] = range;
-			key->nattrs = 2;
+			DynKey	   *key = palloc0(sizeof(DynKey));
+
+			key->names[0] = plan->hash_key;
+			key->values[0] = lfirst(lc);
+			key->nattrs = 1;
+			if (lfirst(lc2))
+			{
+				key->names[1] = plan->range_key;
+				key->values[1] = lfirst(lc2);
+				key->nattrs = 2;
+			}
+			keys = lappend(keys, key);
 		}
-		keys = lappend(keys, key);
-	}
 	return keys;
 }
 
