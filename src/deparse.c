@@ -232,14 +232,13 @@ dyn_like_prefix(Const *pattern)
 	return str;
 }
 
-/* A condition on attname (column attnum, or 0) compared with value. */
+/* A condition on attribute attname compared with value. */
 static DynCond *
-dyn_new_cond(DynCondOp op, AttrNumber attnum, char *attname, char dyntype, Expr *value)
+dyn_new_cond(DynCondOp op, char *attname, char dyntype, Expr *value)
 {
 	DynCond    *cond = palloc0(sizeof(DynCond));
 
 	cond->op = op;
-	cond->attnum = attnum;
 	cond->attname = attname;
 	cond->dyntype = dyntype;
 	cond->value = value;
@@ -304,7 +303,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			if (!IsA(right, Const) ||
 				(prefix = dyn_like_prefix((Const *) right)) == NULL)
 				return NULL;
-			return dyn_new_cond(DYN_BEGINS, 0, attname, dyntype,
+			return dyn_new_cond(DYN_BEGINS, attname, dyntype,
 								(Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
 												   CStringGetTextDatum(prefix),
 												   false, false));
@@ -353,7 +352,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 				!dyn_bytewise_collation(op->inputcollid))
 				return NULL;
 		}
-		return dyn_new_cond(dop, 0, attname, dyntype, right);
+		return dyn_new_cond(dop, attname, dyntype, right);
 	}
 
 	if (IsA(clause, ScalarArrayOpExpr))
@@ -369,7 +368,7 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			strategy != BTEqualStrategyNumber ||
 			(dyntype == 'S' && !dyn_deterministic_collation(saop->inputcollid)))
 			return NULL;
-		return dyn_new_cond(DYN_IN, 0, attname, dyntype, array);
+		return dyn_new_cond(DYN_IN, attname, dyntype, array);
 	}
 
 	if (IsA(clause, NullTest))
@@ -380,14 +379,14 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			!dyn_attribute_ref(root, baserel, nt->arg, &attname, &dyntype))
 			return NULL;
 		return dyn_new_cond(nt->nulltesttype == IS_NULL ? DYN_ISNULL : DYN_NOTNULL,
-							0, attname, 0, NULL);
+							attname, 0, NULL);
 	}
 
 	/* a boolean attribute alone, or under NOT */
 	if (dyn_attribute_ref(root, baserel,
 						  is_notclause(clause) ? get_notclausearg(clause) : clause,
 						  &attname, &dyntype) && dyntype == 'T')
-		return dyn_new_cond(DYN_EQ, 0, attname, 'T',
+		return dyn_new_cond(DYN_EQ, attname, 'T',
 							(Expr *) makeBoolConst(!is_notclause(clause), false));
 	return NULL;
 }
@@ -451,18 +450,19 @@ dyn_arm_equalities(PlannerInfo *root, RelOptInfo *baserel, Expr *arm)
 List *
 dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 {
-	List	   *arms;
+	List	   *arms = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
 
 	if (!is_orclause(clause))
 		return NIL;
-	arms = list_copy_tail(((BoolExpr *) clause)->args, 1);
-	foreach(lc, dyn_arm_equalities(root, baserel, linitial(((BoolExpr *) clause)->args)))
+	foreach(lc, ((BoolExpr *) clause)->args)
+		arms = lappend(arms, dyn_arm_equalities(root, baserel, lfirst(lc)));
+	foreach(lc, linitial(arms))
 	{
 		DynCond    *first = lfirst(lc);
 		Oid			type = exprType((Node *) first->value);
-		List	   *values = list_make1(first->value);
+		List	   *values = NIL;
 		ArrayExpr  *array;
 		ListCell   *lc2;
 
@@ -471,7 +471,7 @@ dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 			DynCond    *found = NULL;
 			ListCell   *lc3;
 
-			foreach(lc3, dyn_arm_equalities(root, baserel, lfirst(lc2)))
+			foreach(lc3, (List *) lfirst(lc2))
 			{
 				DynCond    *cond = lfirst(lc3);
 
@@ -484,7 +484,7 @@ dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 				break;
 			values = lappend(values, found->value);
 		}
-		if (list_length(values) != list_length(arms) + 1 ||
+		if (list_length(values) != list_length(arms) ||
 			!OidIsValid(get_array_type(type)))
 			continue;
 		array = makeNode(ArrayExpr);
@@ -495,7 +495,7 @@ dyn_implied_lists(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 		array->multidims = false;
 		array->location = -1;
 		result = lappend(result,
-						 dyn_new_cond(DYN_IN, 0, first->attname, first->dyntype,
+						 dyn_new_cond(DYN_IN, first->attname, first->dyntype,
 									  (Expr *) eval_const_expressions(root, (Node *) array)));
 	}
 	return result;
@@ -538,7 +538,7 @@ dyn_classify_filter(Oid relid, List *filter)
 									   false, false);
 		else
 			value = (Expr *) makeBoolConst(strcmp(ph->value->text, "true") == 0, false);
-		dc->conds = list_make1(dyn_new_cond(DYN_EQ, attnum, attname, ph->value->type, value));
+		dc->conds = list_make1(dyn_new_cond(DYN_EQ, attname, ph->value->type, value));
 		clauses = lappend(clauses, dc);
 	}
 	return clauses;

@@ -519,7 +519,6 @@ typedef enum DynCondOp
 typedef struct DynCond
 {
 	DynCondOp	op;
-	AttrNumber	attnum;
 	char	   *attname;
 	char		dyntype;		/* 'S', 'N', 'B', 'T' (BOOL); 0 for null tests */
 	bool		keyed;			/* a key attribute of the table or an index,
