@@ -23,39 +23,12 @@ CREATE FOREIGN TABLE events (item jsonb OPTIONS (meta 'item'))
 CREATE FOREIGN TABLE events_nopush (item jsonb OPTIONS (meta 'item'))
   SERVER dynamo OPTIONS (table 'Events', pushdown 'false');
 
--- the rows of a query on a table with pushdown and on the same table
--- without, as the same or not
-CREATE FUNCTION item_same_rows(q text, pushed text, unpushed text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-  a text[];
-  b text[];
-BEGIN
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, pushed)) INTO a;
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, unpushed)) INTO b;
-  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
-              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
-END $$;
--- what was sent since the last call, by operation (DescribeTable aside)
-CREATE FUNCTION item_sent() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-BEGIN
-  PERFORM proxy_load_stats();
-  SELECT coalesce(string_agg(replace(target, 'DynamoDB_20120810.', '') || ' ' || requests ||
-                             ' req ' || items || ' items', ', ' ORDER BY target), 'nothing')
-    INTO r FROM proxy_stats
-   WHERE requests > 0 AND target <> 'DynamoDB_20120810.DescribeTable';
-  PERFORM proxy_reset();
-  RETURN r;
-END $$;
+\i sql/compare.inc
 
 -- ===================================================================
 -- the same rows as PostgreSQL alone finds, for every type an item holds
 -- ===================================================================
-SELECT q, item_same_rows(q, 'mixed', 'mixed_nopush') FROM (VALUES
+SELECT q, same_rows_of(q, 'mixed', 'mixed_nopush') FROM (VALUES
   ('SELECT id FROM %s WHERE item->>''t'' = ''5'''),
   ('SELECT id FROM %s WHERE item->>''t'' = ''12'''),
   ('SELECT id FROM %s WHERE item->>''t'' = ''true'''),
@@ -105,13 +78,13 @@ EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->'t' = '"5"';
 EXPLAIN (COSTS OFF) SELECT item->>'t' FROM mixed WHERE item->>'id' = 'f03';
 SELECT proxy_reset();
 SELECT item->>'t' FROM mixed WHERE item->>'id' = 'f03';
-SELECT item_sent();
+SELECT sent();
 EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->>'id' IN ('f01', 'f09', 'zz');
 -- an empty key value matches nothing: nothing is sent
 SELECT id FROM mixed WHERE item->>'id' = '';
-SELECT item_sent();
+SELECT sent();
 
-SELECT q, item_same_rows(q, 'events', 'events_nopush') FROM (VALUES
+SELECT q, same_rows_of(q, 'events', 'events_nopush') FROM (VALUES
   ('SELECT item FROM %s WHERE item->>''device'' = ''d05'''),
   ('SELECT item FROM %s WHERE item->>''device'' = ''d05'' AND (item->>''ts'')::numeric BETWEEN 120 AND 200'),
   ('SELECT item FROM %s WHERE item->>''device'' = ''d05'' AND (item->>''ts'')::numeric > 400'),
@@ -127,7 +100,7 @@ SELECT item FROM events WHERE item->>'device' = 'd05' AND (item->>'ts')::numeric
 SELECT proxy_reset();
 SELECT item->>'ts' AS ts FROM events
  WHERE item->>'device' = 'd05' AND (item->>'ts')::numeric BETWEEN 120 AND 200 ORDER BY 1;
-SELECT item_sent();
+SELECT sent();
 -- the sort key (a number) compared as text: never the key; a Query's
 -- filter may not name a key attribute, so PostgreSQL checks it
 EXPLAIN (COSTS OFF)
@@ -138,7 +111,7 @@ SELECT item FROM events WHERE item->>'device' = 'd05' AND (item->>'ts')::numeric
 -- fewer items come back than a Scan without the filter reads
 SELECT proxy_reset();
 SELECT count(*) FROM events WHERE item->>'kind' = 'ping';
-SELECT item_sent();
+SELECT sent();
 
 -- a jsonb column that holds one attribute is no whole item: its members
 -- are that attribute's, never the item's
@@ -146,7 +119,7 @@ CREATE FOREIGN TABLE posts (id text, body jsonb) SERVER dynamo OPTIONS (table 'P
 CREATE FOREIGN TABLE posts_nopush (id text, body jsonb)
   SERVER dynamo OPTIONS (table 'Posts', pushdown 'false');
 EXPLAIN (COSTS OFF) SELECT id FROM posts WHERE body->>'id' = 'post-1';
-SELECT q, item_same_rows(q, 'posts', 'posts_nopush') FROM (VALUES
+SELECT q, same_rows_of(q, 'posts', 'posts_nopush') FROM (VALUES
   ('SELECT id FROM %s WHERE body->>''id'' = ''post-1'''),
   ('SELECT id FROM %s WHERE (body->>''words'')::int > 4000')
 ) t(q);

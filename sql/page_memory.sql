@@ -24,9 +24,12 @@ CREATE FOREIGN TABLE users (user_id text, name text, score integer)
 -- how many rows and samples, whether every sample saw the contexts, and
 -- whether they stayed flat: the most they held is at most twice what they
 -- held at the first sample (a scan that kept its pages would hold ten or
--- twenty times as much by its end)
-CREATE FUNCTION scan_memory(q text, every int, OUT rows bigint, OUT samples int,
-                            OUT seen boolean, OUT flat boolean)
+-- twenty times as much by its end).  With whole, every context of the
+-- backend, flat when it grew by less than 2 MB from the first sample
+-- (rows kept after they were returned would add some 60 kB a page of 50).
+CREATE FUNCTION scan_memory(q text, every int, whole boolean DEFAULT false,
+                            OUT rows bigint, OUT samples int, OUT seen boolean,
+                            OUT flat boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
@@ -41,42 +44,16 @@ BEGIN
     rows := rows + 1;
     IF rows % every = 0 THEN
       SELECT coalesce(sum(total_bytes), 0) INTO b FROM pg_backend_memory_contexts
-       WHERE name LIKE 'dynomite_fdw%';
+       WHERE whole OR name LIKE 'dynomite_fdw%';
       samples := samples + 1;
       first := coalesce(first, b);
       most := greatest(most, b);
       seen := seen AND b > 0;
     END IF;
   END LOOP;
-  flat := most <= 2 * first;
+  flat := CASE WHEN whole THEN most - first < 2 * 1024 * 1024 ELSE most <= 2 * first END;
   IF NOT flat THEN
-    RAISE NOTICE 'the extension''s contexts grew from % to % bytes', first, most;
-  END IF;
-END $$;
-
--- The same for the whole backend: every memory context of it, sampled the
--- same way; steady when it grew by less than 2 MB from the first sample
--- (rows kept after they were returned would add some 60 kB a page of 50)
-CREATE FUNCTION backend_memory(q text, every int, OUT rows bigint, OUT steady boolean)
-LANGUAGE plpgsql AS $$
-DECLARE
-  r record;
-  b bigint;
-  first bigint;
-  most bigint := 0;
-BEGIN
-  rows := 0;
-  FOR r IN EXECUTE q LOOP
-    rows := rows + 1;
-    IF rows % every = 0 THEN
-      SELECT sum(total_bytes) INTO b FROM pg_backend_memory_contexts;
-      first := coalesce(first, b);
-      most := greatest(most, b);
-    END IF;
-  END LOOP;
-  steady := most - first < 2 * 1024 * 1024;
-  IF NOT steady THEN
-    RAISE NOTICE 'the backend grew from % to % bytes', first, most;
+    RAISE NOTICE 'the memory grew from % to % bytes', first, most;
   END IF;
 END $$;
 
@@ -118,9 +95,9 @@ RESET enable_mergejoin;
 SELECT * FROM scan_memory('SELECT items FROM dynomite_pages(''wide_p50'')', 10);
 SELECT * FROM scan_memory('SELECT (dynomite_pages(''wide_p50'')).page_number', 10);
 -- in FROM, each row's values are let go with the row
-SELECT * FROM backend_memory('SELECT page_number, count FROM dynomite_pages(''wide_p50'')', 10);
-SELECT * FROM backend_memory('SELECT * FROM dynomite_raw_pages(''wide_p50'')', 10);
-SELECT * FROM backend_memory('SELECT v FROM wide_p50', 500);
-SELECT * FROM backend_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50);
+SELECT rows, flat AS steady FROM scan_memory('SELECT page_number, count FROM dynomite_pages(''wide_p50'')', 10, whole => true);
+SELECT rows, flat AS steady FROM scan_memory('SELECT * FROM dynomite_raw_pages(''wide_p50'')', 10, whole => true);
+SELECT rows, flat AS steady FROM scan_memory('SELECT v FROM wide_p50', 500, whole => true);
+SELECT rows, flat AS steady FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50, whole => true);
 
 DROP SERVER dynamo CASCADE;

@@ -127,22 +127,11 @@ SELECT * FROM proxy_requests('Scan');
 -- ===================================================================
 -- the same rows with pushdown on and off
 -- ===================================================================
--- the rows of a query on a table with pushdown, and on the same table
--- without: the same, or not
+\i sql/compare.inc
+-- on Events unless told otherwise
 CREATE FUNCTION same_rows(q text, pushed text DEFAULT 'events',
                           unpushed text DEFAULT 'events_nopush') RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-  a text[];
-  b text[];
-BEGIN
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, pushed)) INTO a;
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, unpushed)) INTO b;
-  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
-              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
-END $$;
+LANGUAGE sql AS $$ SELECT same_rows_of(q, pushed, unpushed) $$;
 SELECT q, same_rows(q) FROM (VALUES
   ('SELECT * FROM %s WHERE device = ''d05'''),
   ('SELECT * FROM %s WHERE device = ''d05'' AND ts = 250'),

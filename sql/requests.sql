@@ -10,34 +10,7 @@ RESET client_min_messages;
 \i sql/proxy.inc
 \i sql/explain.inc
 
--- what was sent since the last call, by operation (DescribeTable aside)
-CREATE FUNCTION sent() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-BEGIN
-  PERFORM proxy_load_stats();
-  SELECT coalesce(string_agg(replace(target, 'DynamoDB_20120810.', '') || ' ' || requests ||
-                             ' req ' || items || ' items', ', ' ORDER BY target), 'nothing')
-    INTO r FROM proxy_stats
-   WHERE requests > 0 AND target <> 'DynamoDB_20120810.DescribeTable';
-  PERFORM proxy_reset();
-  RETURN r;
-END $$;
--- the rows of a query on a table with pushdown and on the same table
--- without, as the same or not
-CREATE FUNCTION same_rows_of(q text, pushed text, unpushed text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-  a text[];
-  b text[];
-BEGIN
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, pushed)) INTO a;
-  EXECUTE format('SELECT coalesce(array_agg(r::text ORDER BY r::text), ''{}'') FROM (%s) r',
-                 format(q, unpushed)) INTO b;
-  RETURN CASE WHEN a = b THEN 'same ' || cardinality(a) || ' rows'
-              ELSE 'DIFFERENT: ' || cardinality(a) || ' vs ' || cardinality(b) END;
-END $$;
+\i sql/compare.inc
 
 -- the SQLSTATE and message of a statement's error
 CREATE FUNCTION error_of(q text) RETURNS text LANGUAGE plpgsql AS $$
