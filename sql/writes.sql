@@ -175,6 +175,88 @@ SELECT op, (proxy_requests(op)).requests
 SELECT count(*) FROM wr WHERE pk = 'cond';
 
 -- ===================================================================
+-- a large batch: 10,000 rows, 25 a request, read back equal
+-- ===================================================================
+-- the same items on every run; what an interrupted run left besides goes
+CREATE FOREIGN TABLE wbig (pk text, n numeric, v text)
+  SERVER dynamo OPTIONS (table 'WriteBig', batch_size '25', overwrite 'true');
+CREATE FOREIGN TABLE wbigr (pk text, sk int, n numeric, v text)
+  SERVER dynamo OPTIONS (table 'WriteBigRange', batch_size '25', overwrite 'true');
+CREATE TEMP TABLE big AS
+  SELECT 'k' || lpad(g::text, 5, '0') AS pk, 'p' || (g % 97) AS rpk, g / 97 AS sk,
+         (g * 7 - 30000) / 8.0 AS n, md5(g::text) || repeat('é', g % 5) AS v
+    FROM generate_series(0, 9999) g;
+DELETE FROM wbig WHERE pk NOT IN (SELECT pk FROM big);
+DELETE FROM wbigr WHERE (pk, sk) NOT IN (SELECT rpk, sk FROM big);
+SELECT proxy_reset();
+INSERT INTO wbig SELECT pk, n, v FROM big;
+INSERT INTO wbigr SELECT rpk, sk, n, v FROM big;
+SELECT * FROM proxy_requests('BatchWriteItem');
+SELECT count(*), sum(n),
+       md5(string_agg(pk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk)) =
+         (SELECT md5(string_agg(pk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk)) FROM big) AS same
+  FROM wbig;
+SELECT count(*), count(DISTINCT pk), sum(n),
+       md5(string_agg(pk || ' ' || sk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk, sk)) =
+         (SELECT md5(string_agg(rpk || ' ' || sk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY rpk, sk))
+            FROM big) AS same
+  FROM wbigr;
+
+-- ===================================================================
+-- UnprocessedItems: written again after a pause until none is left
+-- ===================================================================
+\i sql/explain.inc
+-- the next n BatchWriteItem requests are sent on with their first keep
+-- writes only, the others answered as UnprocessedItems
+CREATE FUNCTION proxy_unprocessed_writes(n int, keep int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COPY proxy_out FROM PROGRAM %L',
+    format('curl -sf -o /dev/null -X POST "http://127.0.0.1:$PROXY_PORT/__unprocessed?count=%s&keep=%s&op=BatchWriteItem"',
+           n, keep));
+END $$;
+-- BatchWriteItem requests; answers the proxy cut short and the writes it left out
+CREATE FUNCTION write_stats(OUT requests bigint, OUT cut_short bigint, OUT writes_left_out bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT r.requests INTO requests FROM proxy_requests('BatchWriteItem') r;
+  SELECT coalesce(sum(s.requests), 0), coalesce(sum(s.items), 0) INTO cut_short, writes_left_out
+    FROM proxy_stats s WHERE s.target = 'unprocessed';
+END $$;
+ALTER FOREIGN TABLE wr OPTIONS (ADD overwrite 'true');
+-- five batches cut short once each (their retries count too): 40 + 5
+-- requests, 5 retries, every row there
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(10, 20);
+SELECT * FROM explain_analyze($$INSERT INTO wr SELECT 'unp', g, 'u' || g, g FROM generate_series(1, 1000) g$$);
+SELECT * FROM write_stats();
+SELECT count(*), sum(n), count(DISTINCT v) FROM wr WHERE pk = 'unp';
+-- one batch cut short again and again: each retry holds what is left
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(3, 10);
+INSERT INTO wr SELECT 'unp2', g, 'v' FROM generate_series(1, 25) g;
+SELECT * FROM write_stats();
+SELECT count(*), sum(sk) FROM wr WHERE pk = 'unp2';
+-- nothing written twice in a row
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(2, 0);
+INSERT INTO wr SELECT 'unp3', g, 'v' FROM generate_series(1, 30) g;
+SELECT * FROM write_stats();
+SELECT count(*), sum(sk) FROM wr WHERE pk = 'unp3';
+-- a batch never written: an error once the retries run out (max_retries
+-- + 10 answers in a row), never a silent loss
+ALTER SERVER dynamo OPTIONS (ADD max_retries '0');
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(100, 0);
+\set VERBOSITY sqlstate
+INSERT INTO wr SELECT 'unp4', g, 'v' FROM generate_series(1, 30) g;
+\set VERBOSITY default
+SELECT * FROM write_stats();
+SELECT proxy_reset();
+ALTER SERVER dynamo OPTIONS (DROP max_retries);
+SELECT count(*) FROM wr WHERE pk = 'unp4';
+ALTER FOREIGN TABLE wr OPTIONS (DROP overwrite);
+
+-- ===================================================================
 -- what cannot be written
 -- ===================================================================
 CREATE FOREIGN TABLE wnokey (v text) SERVER dynamo OPTIONS (table 'WriteHash');
