@@ -257,13 +257,89 @@ SELECT count(*) FROM wr WHERE pk = 'unp4';
 ALTER FOREIGN TABLE wr OPTIONS (DROP overwrite);
 
 -- ===================================================================
+-- the whole item: the jsonb column of IMPORT FOREIGN SCHEMA
+-- ===================================================================
+CREATE SCHEMA imp;
+IMPORT FOREIGN SCHEMA dynamodb LIMIT TO ("WriteRange") FROM SERVER dynamo INTO imp;
+ALTER FOREIGN TABLE imp."WriteRange" OPTIONS (ADD consistent_read 'true');
+-- INSERT: the item's attributes beside the key columns', by jsonb's rules
+-- (numbers as N, objects as M, arrays as L, null as NULL)
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 1,
+  '{"v": "one", "n": 1.50, "m": {"a": [1, "x", null, true]}, "nul": null, "big": 12345678901234567890123456789012345678}');
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "1"}}');
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it';
+SELECT pk, sk, v FROM wr WHERE pk = 'it';
+-- the item may repeat the key, as a read shows it: as the same value
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 2, '{"pk": "it", "sk": 2.0, "v": "two"}');
+CREATE FOREIGN TABLE wrf (pk text, sk float8, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'WriteRange', consistent_read 'true');
+INSERT INTO wrf VALUES ('it', 1e20, '{"sk": 100000000000000000000, "v": "1e20"}');
+SELECT sk, item ->> 'v' AS v FROM wrf WHERE pk = 'it' AND sk = 1e20;
+DELETE FROM wrf WHERE pk = 'it' AND sk = 1e20;
+-- no item: the key alone
+INSERT INTO imp."WriteRange" (pk, sk) VALUES ('it', 3);
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it' ORDER BY sk;
+-- an item that says another key, of another value or type: refused
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 4, '{"pk": "other"}');
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 4, '{"sk": "4"}');
+-- so copying items to other keys leaves the key out of them
+INSERT INTO imp."WriteRange" SELECT 'it2', sk, item FROM imp."WriteRange" WHERE pk = 'it';
+INSERT INTO imp."WriteRange" SELECT 'it2', sk, item - 'pk' FROM imp."WriteRange" WHERE pk = 'it';
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it2' ORDER BY sk;
+-- not an object; what DynamoDB cannot hold; an existing key
+INSERT INTO imp."WriteRange" VALUES ('it', 5, '[1]');
+INSERT INTO imp."WriteRange" VALUES ('it', 5, '{"n": 1e200}');
+INSERT INTO imp."WriteRange" VALUES ('it', 1, '{}');
+-- other columns beside the item: a NULL column leaves the attribute to
+-- the item, any other value must be the item's
+CREATE FOREIGN TABLE wri (pk text, sk numeric, v text, n int, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'WriteRange', consistent_read 'true');
+INSERT INTO wri VALUES ('it', 6, 'six', NULL, '{"x": 6, "n": 6}');
+INSERT INTO wri VALUES ('it', 7, NULL, 7, '{"v": "from the item", "n": 7.0}');
+INSERT INTO wri VALUES ('it', 8, 'column', NULL, '{"v": "item"}');
+INSERT INTO wri VALUES ('it', 8, 'eight', 8, '{"n": "8"}');
+SELECT pk, sk, v, n, item FROM wri WHERE pk = 'it' AND sk >= 6 ORDER BY sk;
+
+-- UPDATE SET item: every attribute but the key replaced, one PutItem on
+-- condition that the item is there
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 1;
+SELECT proxy_reset();
+UPDATE imp."WriteRange" SET item = '{"w": [1, 2], "n": 2}' WHERE pk = 'it' AND sk = 1;
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{GetItem,PutItem,UpdateItem}'::text[]) op ORDER BY op;
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "1"}}');
+-- from the item read, with the key in it; RETURNING the row as put
+UPDATE imp."WriteRange" SET item = item || '{"added": true}' WHERE pk = 'it' AND sk = 2
+  RETURNING pk, sk, item;
+-- the other columns follow the item; those set go in beside it
+UPDATE wri SET item = '{"x": 66}' WHERE pk = 'it' AND sk = 6;
+UPDATE wri SET item = '{"x": 77}', v = 'seven' WHERE pk = 'it' AND sk = 7 RETURNING v, n, item;
+SELECT pk, sk, v, n, item FROM wri WHERE pk = 'it' AND sk >= 6 ORDER BY sk;
+-- '{}' keeps the key alone; an item not there is not updated
+\set QUIET off
+UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 6;
+UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 99;
+\set QUIET on
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "6"}}');
+-- the key cannot change through the item, nor the item be NULL
+UPDATE imp."WriteRange" SET item = '{"sk": 99}' WHERE pk = 'it' AND sk = 2;
+UPDATE imp."WriteRange" SET item = '{"pk": "it", "sk": 2}' WHERE pk = 'it' AND sk = 2;
+UPDATE imp."WriteRange" SET item = NULL WHERE pk = 'it' AND sk = 2;
+UPDATE wri SET item = '{"v": "b"}', v = 'a' WHERE pk = 'it' AND sk = 2;
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it' ORDER BY sk;
+-- DELETE as ever
+DELETE FROM imp."WriteRange" WHERE pk IN ('it', 'it2');
+SELECT count(*) FROM wr WHERE pk IN ('it', 'it2');
+DROP SCHEMA imp CASCADE;
+
+-- ===================================================================
 -- what cannot be written
 -- ===================================================================
 CREATE FOREIGN TABLE wnokey (v text) SERVER dynamo OPTIONS (table 'WriteHash');
 INSERT INTO wnokey VALUES ('x');
-CREATE FOREIGN TABLE wmeta (pk text, item jsonb OPTIONS (meta 'item')) SERVER dynamo
+CREATE FOREIGN TABLE wmeta (pk text, pn int OPTIONS (meta 'page_number')) SERVER dynamo
   OPTIONS (table 'WriteHash');
-INSERT INTO wmeta VALUES ('m', '{}');
+INSERT INTO wmeta VALUES ('m', 1);
 -- a key is written as the key schema's type: bytea cannot be an S key
 CREATE FOREIGN TABLE wbadkey (pk bytea) SERVER dynamo OPTIONS (table 'WriteHash');
 INSERT INTO wbadkey VALUES ('\x01');

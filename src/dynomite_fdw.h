@@ -738,6 +738,18 @@ extern bool dyn_append_attribute_value(StringInfo buf, DynWriteColumn *col, Datu
 									   bool isnull, int *size, const char *relname);
 extern void dyn_check_item_size(int size, const char *relname);
 
+/* One attribute of a whole-item (meta 'item') column's value. */
+typedef struct DynItemAttribute
+{
+	char	   *name;			/* UTF-8 */
+	char	   *value;			/* AttributeValue text */
+	int			size;			/* DynamoDB's size of it, name included */
+	bool		taken;			/* a column gives this attribute */
+} DynItemAttribute;
+
+extern List *dyn_item_attributes(DynWriteColumn *col, Datum value, const char *relname);
+extern bool dyn_same_attribute_value(const char *a, const char *b);
+
 /* ---- modify.c ---- */
 extern void dyn_modify_init(void);
 extern void dyn_modify_routines(FdwRoutine *routine);

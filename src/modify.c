@@ -73,6 +73,7 @@ typedef struct DynModifyState
 	AttrNumber	key_attnum[2];	/* the columns of the partition and sort
 								 * key, 0 where none */
 	AttrNumber	key_junk[2];	/* their row-identity junk columns */
+	AttrNumber	item_attnum;	/* the whole-item column, 0 where none */
 	List	   *target_attrs;
 	bool		do_nothing;
 	bool		returning;
@@ -168,6 +169,8 @@ dyn_modify_state(Relation rel, CmdType operation, Oid userid, bool connect)
 			continue;
 		dyn_init_write_column(&fm->cols[i], rel, i + 1, &fm->key);
 		dyn_init_column(&fm->readcols[i], rel, i + 1);
+		if (fm->cols[i].meta == DYN_META_ITEM && fm->item_attnum == 0)
+			fm->item_attnum = i + 1;
 	}
 	if (connect)
 		fm->conn = dyn_get_connection(GetForeignServer(ft->serverid),
@@ -222,33 +225,88 @@ dyn_append_key_names(StringInfo buf, DynModifyState *fm, bool more)
 	appendStringInfoChar(buf, '}');
 }
 
-/* The item of a row: {"a": {...}, ...}; its size is checked. */
+/* Whether a row's item takes column i (by attnum - 1): attrs NIL is every one. */
+static bool
+dyn_item_takes(DynModifyState *fm, List *attrs, int i)
+{
+	return attrs == NIL || list_member_int(attrs, i + 1) ||
+		i + 1 == fm->key_attnum[0] || i + 1 == fm->key_attnum[1];
+}
+
+/*
+ * The item of a row: {"a": {...}, ...}; its size is checked.  The columns
+ * in attrs (NIL: every column; the key columns always) give their
+ * attributes, and a whole-item column among them the others.  A column
+ * and the item naming one attribute must be one value; a NULL column
+ * leaves the attribute to the item.  updating: the key is the item's
+ * own, which the item column cannot change.
+ */
 static void
-dyn_append_item(StringInfo buf, DynModifyState *fm, TupleTableSlot *slot)
+dyn_append_row_item(StringInfo buf, DynModifyState *fm, Datum *values, bool *isnull,
+					List *attrs, bool updating)
 {
 	int			size = 0;
 	bool		first = true;
 	StringInfoData value;
+	List	   *item = NIL;
+	const char *itemcol = NULL;
+	ListCell   *lc;
 
-	slot_getallattrs(slot);
 	initStringInfo(&value);
-	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < fm->natts; i++)
 	{
 		DynWriteColumn *col = &fm->cols[i];
 
-		if (col->attnum == 0)
+		if (col->attnum == 0 || col->meta == DYN_META_NONE || isnull[i] ||
+			!dyn_item_takes(fm, attrs, i))
 			continue;
-		if (col->meta != DYN_META_NONE)
+		if (col->meta == DYN_META_ITEM)
 		{
-			if (!slot->tts_isnull[i])
-				(void) dyn_append_attribute_value(&value, col, slot->tts_values[i], false,
-												  &size, fm->relname);
-			continue;
+			item = list_concat(item, dyn_item_attributes(col, values[i], fm->relname));
+			itemcol = col->colname;
 		}
+		else					/* other metadata: refused */
+			(void) dyn_append_attribute_value(&value, col, values[i], false, &size,
+											  fm->relname);
+	}
+
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < fm->natts; i++)
+	{
+		DynWriteColumn *col = &fm->cols[i];
+		DynItemAttribute *same = NULL;
+		bool		present;
+
+		if (col->attnum == 0 || col->meta != DYN_META_NONE || !dyn_item_takes(fm, attrs, i))
+			continue;
 		resetStringInfo(&value);
-		if (!dyn_append_attribute_value(&value, col, slot->tts_values[i],
-										slot->tts_isnull[i], &size, fm->relname))
+		present = dyn_append_attribute_value(&value, col, values[i], isnull[i], &size,
+											 fm->relname);
+		foreach(lc, item)
+			if (strcmp(((DynItemAttribute *) lfirst(lc))->name, col->attname) == 0)
+				same = lfirst(lc);
+		if (same && present)
+		{
+			if (!dyn_same_attribute_value(value.data, same->value))
+			{
+				if (updating && col->keytype)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+									col->colname, fm->relname),
+							 errdetail("The item in column \"%s\" gives key attribute \"%s\" another value; an item's key cannot change.",
+									   itemcol, col->attname),
+							 errhint("DELETE the row and INSERT it with the new key.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" and the item in column \"%s\" disagree on DynamoDB attribute \"%s\"",
+								col->colname, itemcol, col->attname),
+						 errdetail("The column holds %s, the item %s.", value.data, same->value),
+						 errhint("Leave the attribute out of the item, or give both one value.")));
+			}
+			same->taken = true;
+		}
+		if (!present)
 			continue;
 		if (!first)
 			appendStringInfoChar(buf, ',');
@@ -257,8 +315,29 @@ dyn_append_item(StringInfo buf, DynModifyState *fm, TupleTableSlot *slot)
 		appendStringInfoChar(buf, ':');
 		appendBinaryStringInfo(buf, value.data, value.len);
 	}
+	foreach(lc, item)
+	{
+		DynItemAttribute *a = lfirst(lc);
+
+		if (a->taken)
+			continue;
+		if (!first)
+			appendStringInfoChar(buf, ',');
+		first = false;
+		dyn_append_json_string(buf, a->name);
+		appendStringInfo(buf, ":%s", a->value);
+		size += a->size;
+	}
 	appendStringInfoChar(buf, '}');
 	dyn_check_item_size(size, fm->relname);
+}
+
+/* The item of an inserted row. */
+static void
+dyn_append_item(StringInfo buf, DynModifyState *fm, TupleTableSlot *slot)
+{
+	slot_getallattrs(slot);
+	dyn_append_row_item(buf, fm, slot->tts_values, slot->tts_isnull, NIL, false);
 }
 
 /* The key of a row as PostgreSQL shows it: "(x, 3)" */
@@ -687,6 +766,85 @@ dyn_old_key(DynModifyState *fm, TupleTableSlot *planSlot, Datum *values, bool *n
 	}
 }
 
+/* A key column set to itself is no change; to anything else, refused. */
+static void
+dyn_check_key_unchanged(DynModifyState *fm, AttrNumber attnum, Datum *values, bool *isnull,
+						Datum *keyvals, bool *keynulls)
+{
+	DynWriteColumn *col = &fm->cols[attnum - 1];
+	int			k = attnum == fm->key_attnum[0] ? 0 : 1;
+	int			ignored = 0;
+	StringInfoData value;
+	StringInfoData oldkey;
+
+	initStringInfo(&value);
+	initStringInfo(&oldkey);
+	(void) dyn_append_attribute_value(&value, col, values[attnum - 1], isnull[attnum - 1],
+									  &ignored, fm->relname);
+	(void) dyn_append_attribute_value(&oldkey, col, keyvals[k], keynulls[k], &ignored,
+									  fm->relname);
+	if (strcmp(value.data, oldkey.data) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+						col->colname, fm->relname),
+				 errdetail("Column \"%s\" holds DynamoDB key attribute \"%s\"; an item's key cannot change.",
+						   col->colname, col->attname),
+				 errhint("DELETE the row and INSERT it with the new key.")));
+}
+
+/*
+ * UPDATE ... SET item = ...: the item is replaced by the key, the other
+ * columns set and the new item's attributes, a PutItem conditioned on the
+ * item existing.  false: the item is gone.  *itemtext: the item put.
+ */
+static bool
+dyn_replace_item(DynModifyState *fm, TupleTableSlot *slot, Datum *keyvals, bool *keynulls,
+				 char **itemtext)
+{
+	Datum	   *values = palloc(sizeof(Datum) * fm->natts);
+	bool	   *nulls = palloc(sizeof(bool) * fm->natts);
+	StringInfoData item;
+	StringInfoData body;
+	DynResponse resp;
+	ListCell   *lc;
+	bool		ok;
+
+	memcpy(values, slot->tts_values, sizeof(Datum) * fm->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * fm->natts);
+	if (nulls[fm->item_attnum - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("column \"%s\" of foreign table \"%s\" holds the whole item and cannot be set to NULL",
+						fm->cols[fm->item_attnum - 1].colname, fm->relname),
+				 errhint("Set it to '{}' to keep the key alone.")));
+	foreach(lc, fm->target_attrs)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+
+		if (attnum == fm->key_attnum[0] || attnum == fm->key_attnum[1])
+			dyn_check_key_unchanged(fm, attnum, values, nulls, keyvals, keynulls);
+	}
+	for (int k = 0; k < 2 && fm->key_attnum[k]; k++)
+	{
+		values[fm->key_attnum[k] - 1] = keyvals[k];
+		nulls[fm->key_attnum[k] - 1] = keynulls[k];
+	}
+	initStringInfo(&item);
+	dyn_append_row_item(&item, fm, values, nulls, fm->target_attrs, true);
+
+	initStringInfo(&body);
+	appendStringInfoString(&body, "{\"TableName\":");
+	dyn_append_json_string(&body, fm->opts->table);
+	appendStringInfo(&body, ",\"Item\":%s", item.data);
+	appendStringInfoString(&body, ",\"ConditionExpression\":\"attribute_exists(#k0)\"");
+	dyn_append_key_names(&body, fm, false);
+	appendStringInfoChar(&body, '}');
+	ok = dyn_send_write(fm, "PutItem", "Put", &body, NULL, &resp);
+	*itemtext = item.data;
+	return ok;
+}
+
 /*
  * The body of an UpdateItem of key: SET and REMOVE of the columns in attrs,
  * values by attnum - 1; conditioned on the item existing.  false: nothing
@@ -701,7 +859,6 @@ dyn_update_body(StringInfo body, DynModifyState *fm, const char *keytext, Datum 
 	StringInfoData names;
 	StringInfoData vals;
 	StringInfoData value;
-	StringInfoData oldkey;
 	int			size = 0;
 	int			n = 0;
 	ListCell   *lc;
@@ -711,7 +868,6 @@ dyn_update_body(StringInfo body, DynModifyState *fm, const char *keytext, Datum 
 	initStringInfo(&names);
 	initStringInfo(&vals);
 	initStringInfo(&value);
-	initStringInfo(&oldkey);
 	foreach(lc, attrs)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
@@ -719,24 +875,7 @@ dyn_update_body(StringInfo body, DynModifyState *fm, const char *keytext, Datum 
 
 		if (attnum == fm->key_attnum[0] || attnum == fm->key_attnum[1])
 		{
-			int			k = attnum == fm->key_attnum[0] ? 0 : 1;
-			int			ignored = 0;
-
-			/* a key set to itself is no change; to anything else, refused */
-			resetStringInfo(&value);
-			resetStringInfo(&oldkey);
-			(void) dyn_append_attribute_value(&value, col, values[attnum - 1],
-											  isnull[attnum - 1], &ignored, fm->relname);
-			(void) dyn_append_attribute_value(&oldkey, col, keyvals[k], keynulls[k],
-											  &ignored, fm->relname);
-			if (strcmp(value.data, oldkey.data) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
-								col->colname, fm->relname),
-						 errdetail("Column \"%s\" holds DynamoDB key attribute \"%s\"; an item's key cannot change.",
-								   col->colname, col->attname),
-						 errhint("DELETE the row and INSERT it with the new key.")));
+			dyn_check_key_unchanged(fm, attnum, values, isnull, keyvals, keynulls);
 			continue;
 		}
 		resetStringInfo(&value);
@@ -789,8 +928,24 @@ dynomiteExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	initStringInfo(&key);
 	dyn_append_key(&key, fm, keyvals, keynulls);
 	initStringInfo(&body);
-	if (dyn_update_body(&body, fm, key.data, keyvals, keynulls, fm->target_attrs,
-						slot->tts_values, slot->tts_isnull))
+	if (fm->item_attnum && list_member_int(fm->target_attrs, fm->item_attnum))
+	{
+		char	   *item;
+
+		updated = dyn_replace_item(fm, slot, keyvals, keynulls, &item);
+		if (updated && fm->returning && !fm->opts->transactional)
+		{
+			/* the row is the item as put: no read, no ReturnValues needed */
+			resp.status = 200;
+			initStringInfo(&resp.body);
+			appendStringInfo(&resp.body, "{\"Attributes\":%s}", item);
+			MemoryContextSwitchTo(oldcxt);
+			dyn_fill_from_attributes(fm, &resp, slot);
+			MemoryContextSwitchTo(fm->temp_cxt);
+		}
+	}
+	else if (dyn_update_body(&body, fm, key.data, keyvals, keynulls, fm->target_attrs,
+							 slot->tts_values, slot->tts_isnull))
 	{
 		/* the row the item became, for RETURNING, without a read */
 		updated = dyn_send_write(fm, "UpdateItem", "Update", &body,
@@ -887,6 +1042,8 @@ dyn_write_operation(DynModifyState *fm, CmdType operation)
 			return fm->opts->overwrite ? "PutItem, BatchWriteItem" :
 				"PutItem (attribute_not_exists)";
 		case CMD_UPDATE:
+			if (fm->item_attnum && list_member_int(fm->target_attrs, fm->item_attnum))
+				return "PutItem (attribute_exists)";
 			return "UpdateItem (attribute_exists)";
 		default:
 			return "DeleteItem";
