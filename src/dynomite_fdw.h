@@ -313,6 +313,49 @@ extern DynTableInfo *dyn_parse_table_description(const char *body, size_t len);
 extern List *dyn_parse_table_names(const char *body, size_t len, char **last,
 								   DynKeyTrail *trail);
 extern char *dyn_build_describe_request(const char *table);
+
+/* One attribute of an item, key or update: its name and AttributeValue text. */
+typedef struct DynAttr
+{
+	const char *name;
+	const char *value;			/* {"S":"x"}, ...; in an update, NULL: REMOVE */
+} DynAttr;
+
+/* The writes, and the condition each may carry. */
+typedef enum DynWriteOp
+{
+	DYN_WRITE_PUT,				/* PutItem */
+	DYN_WRITE_UPDATE,			/* UpdateItem: SET and REMOVE */
+	DYN_WRITE_DELETE			/* DeleteItem */
+} DynWriteOp;
+
+typedef enum DynWriteCond
+{
+	DYN_COND_NONE,
+	DYN_COND_ITEM_ABSENT,		/* attribute_not_exists of the partition key */
+	DYN_COND_ITEM_PRESENT		/* attribute_exists of the partition key */
+} DynWriteCond;
+
+/* Everything one write says; dynamo_api.c turns it into JSON. */
+typedef struct DynWriteRequest
+{
+	DynWriteOp	op;
+	const char *table;
+	const char *hash_key;		/* the partition key attribute, for conditions */
+	List	   *item;			/* DynAttr: Put's item */
+	List	   *key;			/* DynAttr: Update's and Delete's key */
+	List	   *update;			/* DynAttr: Update's SET (value) and REMOVE (NULL) */
+	DynWriteCond condition;
+	const char *return_values;	/* ALL_OLD, ALL_NEW; NULL: none */
+} DynWriteRequest;
+
+extern char *dyn_build_write_request(const DynWriteRequest *w);
+extern char *dyn_build_write_action(const DynWriteRequest *w);
+extern char *dyn_build_batch_write_request(const char *table, List *items);
+extern char *dyn_build_transact_write_request(List *actions);
+extern char *dyn_build_unprocessed_writes(const char *response);
+extern char *dyn_build_map(List *attrs);
+extern char *dyn_value_text(const DynValue *v);
 extern char *dyn_build_list_tables_request(const char *start);
 
 /* ---- token.c ---- */
