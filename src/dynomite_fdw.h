@@ -717,6 +717,7 @@ extern List *dyn_execution_keys(const DynPlan *plan, const DynParamValue *params
 extern void dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req);
 extern void dyn_plan_expect(const DynPlan *plan, const DynOptions *opts, DynExpect *expect);
 extern bool dyn_render_conditions(DynExecution *ex, int partition, DynRequest *req);
+extern void dyn_unprocessed_pause(int *tries, const DynOptions *opts, const char *what);
 extern char *dyn_batch_next(DynBatchCursor *c, const DynRequest *req, DynPage *last,
 							const DynOptions *opts);
 extern char *dyn_key_lookup_text(const DynKey *key);

@@ -515,12 +515,7 @@ dyn_batch_write(DynModifyState *fm, List *items)
 		again = dyn_build_unprocessed_writes(resp.body.data);
 		if (again == NULL)
 			break;
-		if (tries >= fm->opts->max_retries + 10)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-					 errmsg("DynamoDB left items unprocessed %d times in a row", tries),
-					 errhint("Raise the table's capacity.")));
-		dyn_backoff(tries++);
+		dyn_unprocessed_pause(&tries, fm->opts, "items");
 		fm->retries++;
 		body = again;
 	}
