@@ -58,7 +58,7 @@ if ((DELAY_MS > 0 && !REPLAY)); then
 	exit 2
 fi
 
-LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 boto3 awscli)
+LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 boto3 awscli fdw_insert boto3_write)
 REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 jsonc_parse)
 ALL_CONTENDERS=("${LIVE_CONTENDERS[@]}" "${REPLAY_CONTENDERS[@]}")
 if [[ -n "$ONLY" ]]; then
@@ -84,7 +84,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 # ---------------------------------------------------------------- installing
 bash test/install-deps.sh
 extra=()
-wants boto3 && extra+=(python3-boto3)
+wants_any boto3 boto3_write && extra+=(python3-boto3)
 wants awscli && extra+=(awscli)
 extra+=(time)
 missing=()
@@ -297,6 +297,26 @@ else
 	log "the segments option is not there ($(head -1 "$work/seg4.log")): *_seg4 contenders n/a"
 fi
 
+# ---------------------------------------------------------------- writes
+# The write contenders put the table's own N items again into a second
+# table, loaded with them beforehand so that every measured run overwrites
+# as many items: the extension from a local copy of them, boto3 from the
+# same rows as JSON lines.
+WRITE_TABLE=bench_writes
+if wants_any fdw_insert boto3_write; then
+	log "loading $ITEMS items into $WRITE_TABLE"
+	timeout 3600 node bench/load.js --endpoint "$DYNALITE" --table "$WRITE_TABLE" --items "$ITEMS" \
+		--concurrency 16 >/dev/null
+	install -d -o postgres -m 755 "$work/writes"
+	psql_q <<SQL
+CREATE TABLE bench_src AS SELECT * FROM live_items;
+CREATE FOREIGN TABLE live_writes ($columns) SERVER live
+  OPTIONS (table '$WRITE_TABLE', batch_size '25', overwrite 'true');
+COPY (SELECT row_to_json(s) FROM bench_src s) TO '$work/writes/items.jsonl';
+SQL
+	[[ $(wc -l <"$work/writes/items.jsonl") == "$ITEMS" ]] || die "the copy of the items is not $ITEMS rows"
+fi
+
 # ---------------------------------------------------------------- replay
 if ((REPLAY)); then
 	streams=("items:" "count:--count")
@@ -349,11 +369,15 @@ run_jsonc() {
 	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
 }
 
-# run_fdw FOREIGN_TABLE star|count: a fresh backend; the plan is made once
-# (loading the library and caches) before the measured statement
+# run_fdw FOREIGN_TABLE star|copy|count|insert: a fresh backend; the plan is
+# made once (loading the library and caches) before the measured statement
 run_fdw() {
-	local tbl=$1 mode=$2 query out before after ms items t0 t1 e0 e1 cpu
-	if [[ $mode == star ]]; then
+	local tbl=$1 mode=$2 query out before after ms items t0 t1 e0 e1 cpu plan
+	plan="SELECT * FROM $tbl"
+	if [[ $mode == insert ]]; then
+		query="INSERT INTO $tbl SELECT * FROM bench_src"
+		plan=$query
+	elif [[ $mode == star ]]; then
 		query="EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) SELECT * FROM $tbl"
 	elif [[ $mode == copy ]]; then
 		query="COPY (SELECT * FROM $tbl) TO '/dev/null'"
@@ -361,7 +385,7 @@ run_fdw() {
 		query="SELECT count(*) FROM $tbl"
 	fi
 	out=$(psql_q -At <<SQL
-EXPLAIN SELECT * FROM $tbl;
+EXPLAIN $plan;
 SELECT 'BEFORE ' || bench_proc();
 \\timing on
 $query;
@@ -376,7 +400,7 @@ SQL
 	ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)
 	if [[ $mode == star ]]; then
 		items=$(grep -m1 -o 'actual rows=[0-9]*' <<<"$out" | cut -d= -f2)
-	elif [[ $mode == copy ]]; then
+	elif [[ $mode == copy || $mode == insert ]]; then
 		items=$(sed -n 's/^ROWS //p' <<<"$out")
 	else
 		items=$(grep -B1 -m1 '^Time: ' <<<"$out" | head -1)
@@ -395,6 +419,13 @@ run_boto3() {
 	local out args=(--endpoint "$DYNALITE" --table "$TABLE")
 	((PAGE_SIZE > 0)) && args+=(--page-size "$PAGE_SIZE")
 	out=$(timeout "$RUN_TIMEOUT" /usr/bin/python3 bench/boto3_scan.py "${args[@]}") || return 1
+	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
+}
+
+run_boto3_write() {
+	local out
+	out=$(timeout "$RUN_TIMEOUT" /usr/bin/python3 bench/boto3_write.py --endpoint "$DYNALITE" \
+		--table "$WRITE_TABLE" --items "$work/writes/items.jsonl") || return 1
 	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
 }
 
@@ -438,6 +469,8 @@ run_contender() {
 	replay_fdw_count_seg4) if ((SEG4)); then run_fdw replay_items_seg4 count; else echo "na=no-segments-option"; fi ;;
 	boto3) run_boto3 ;;
 	awscli) run_awscli ;;
+	fdw_insert) run_fdw live_writes insert ;;
+	boto3_write) run_boto3_write ;;
 	jsonc_parse) run_jsonc ;;
 	esac
 }
@@ -483,6 +516,8 @@ notes() {
 	fdw_count | replay_fdw_count) echo "SELECT count(*) (Select=COUNT); backend CPU and VmHWM" ;;
 	*_seg4) echo "as above with OPTIONS (segments '4')" ;;
 	boto3) echo "Debian python3-boto3 Scan paginator; wall and CPU of the loop only" ;;
+	fdw_insert) echo "INSERT ... SELECT from a local table into a foreign table with batch_size 25, overwrite: BatchWriteItem of 25, one at a time; backend CPU and VmHWM" ;;
+	boto3_write) echo "Debian python3-boto3 Table.batch_writer, put_item per row (BatchWriteItem of 25); wall and CPU of the loop only" ;;
 	awscli) echo "whole process incl. ~startup; buffers every page, prints JSON to /dev/null" ;;
 	jsonc_parse) echo "json-c parse + walk of the recorded bytes, in memory, no I/O" ;;
 	esac
@@ -520,7 +555,7 @@ report="$work/report.md"
 				mw = median(w, k); mu = median(u, k); mr = median(r, k)
 				range = (w[k] < 0.1) ? sprintf("%.4f-%.4f", w[1], w[k]) : sprintf("%.3f-%.3f", w[1], w[k])
 				delta = hasd ? sprintf("%.1f", median(d, k) / 1024) : "-"
-				counting = (c ~ /count/)
+				counting = (c ~ /count|insert|write/)
 				mbs = (counting || mu <= 0) ? "-" : sprintf("%.1f", bytes / 1e6 / mu)
 				ips = (mu <= 0) ? "-" : sprintf("%.0f", n / mu)
 				extra = ""

@@ -175,13 +175,171 @@ SELECT op, (proxy_requests(op)).requests
 SELECT count(*) FROM wr WHERE pk = 'cond';
 
 -- ===================================================================
+-- a large batch: 10,000 rows, 25 a request, read back equal
+-- ===================================================================
+-- the same items on every run; what an interrupted run left besides goes
+CREATE FOREIGN TABLE wbig (pk text, n numeric, v text)
+  SERVER dynamo OPTIONS (table 'WriteBig', batch_size '25', overwrite 'true');
+CREATE FOREIGN TABLE wbigr (pk text, sk int, n numeric, v text)
+  SERVER dynamo OPTIONS (table 'WriteBigRange', batch_size '25', overwrite 'true');
+CREATE TEMP TABLE big AS
+  SELECT 'k' || lpad(g::text, 5, '0') AS pk, 'p' || (g % 97) AS rpk, g / 97 AS sk,
+         (g * 7 - 30000) / 8.0 AS n, md5(g::text) || repeat('é', g % 5) AS v
+    FROM generate_series(0, 9999) g;
+DELETE FROM wbig WHERE pk NOT IN (SELECT pk FROM big);
+DELETE FROM wbigr WHERE (pk, sk) NOT IN (SELECT rpk, sk FROM big);
+SELECT proxy_reset();
+INSERT INTO wbig SELECT pk, n, v FROM big;
+INSERT INTO wbigr SELECT rpk, sk, n, v FROM big;
+SELECT * FROM proxy_requests('BatchWriteItem');
+SELECT count(*), sum(n),
+       md5(string_agg(pk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk)) =
+         (SELECT md5(string_agg(pk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk)) FROM big) AS same
+  FROM wbig;
+SELECT count(*), count(DISTINCT pk), sum(n),
+       md5(string_agg(pk || ' ' || sk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY pk, sk)) =
+         (SELECT md5(string_agg(rpk || ' ' || sk || ' ' || trim_scale(n) || ' ' || v, ',' ORDER BY rpk, sk))
+            FROM big) AS same
+  FROM wbigr;
+
+-- ===================================================================
+-- UnprocessedItems: written again after a pause until none is left
+-- ===================================================================
+\i sql/explain.inc
+-- the next n BatchWriteItem requests are sent on with their first keep
+-- writes only, the others answered as UnprocessedItems
+CREATE FUNCTION proxy_unprocessed_writes(n int, keep int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('COPY proxy_out FROM PROGRAM %L',
+    format('curl -sf -o /dev/null -X POST "http://127.0.0.1:$PROXY_PORT/__unprocessed?count=%s&keep=%s&op=BatchWriteItem"',
+           n, keep));
+END $$;
+-- BatchWriteItem requests; answers the proxy cut short and the writes it left out
+CREATE FUNCTION write_stats(OUT requests bigint, OUT cut_short bigint, OUT writes_left_out bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT r.requests INTO requests FROM proxy_requests('BatchWriteItem') r;
+  SELECT coalesce(sum(s.requests), 0), coalesce(sum(s.items), 0) INTO cut_short, writes_left_out
+    FROM proxy_stats s WHERE s.target = 'unprocessed';
+END $$;
+ALTER FOREIGN TABLE wr OPTIONS (ADD overwrite 'true');
+-- five batches cut short once each (their retries count too): 40 + 5
+-- requests, 5 retries, every row there
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(10, 20);
+SELECT * FROM explain_analyze($$INSERT INTO wr SELECT 'unp', g, 'u' || g, g FROM generate_series(1, 1000) g$$);
+SELECT * FROM write_stats();
+SELECT count(*), sum(n), count(DISTINCT v) FROM wr WHERE pk = 'unp';
+-- one batch cut short again and again: each retry holds what is left
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(3, 10);
+INSERT INTO wr SELECT 'unp2', g, 'v' FROM generate_series(1, 25) g;
+SELECT * FROM write_stats();
+SELECT count(*), sum(sk) FROM wr WHERE pk = 'unp2';
+-- nothing written twice in a row
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(2, 0);
+INSERT INTO wr SELECT 'unp3', g, 'v' FROM generate_series(1, 30) g;
+SELECT * FROM write_stats();
+SELECT count(*), sum(sk) FROM wr WHERE pk = 'unp3';
+-- a batch never written: an error once the retries run out (max_retries
+-- + 10 answers in a row), never a silent loss
+ALTER SERVER dynamo OPTIONS (ADD max_retries '0');
+SELECT proxy_reset();
+SELECT proxy_unprocessed_writes(100, 0);
+\set VERBOSITY sqlstate
+INSERT INTO wr SELECT 'unp4', g, 'v' FROM generate_series(1, 30) g;
+\set VERBOSITY default
+SELECT * FROM write_stats();
+SELECT proxy_reset();
+ALTER SERVER dynamo OPTIONS (DROP max_retries);
+SELECT count(*) FROM wr WHERE pk = 'unp4';
+ALTER FOREIGN TABLE wr OPTIONS (DROP overwrite);
+
+-- ===================================================================
+-- the whole item: the jsonb column of IMPORT FOREIGN SCHEMA
+-- ===================================================================
+CREATE SCHEMA imp;
+IMPORT FOREIGN SCHEMA dynamodb LIMIT TO ("WriteRange") FROM SERVER dynamo INTO imp;
+ALTER FOREIGN TABLE imp."WriteRange" OPTIONS (ADD consistent_read 'true');
+-- INSERT: the item's attributes beside the key columns', by jsonb's rules
+-- (numbers as N, objects as M, arrays as L, null as NULL)
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 1,
+  '{"v": "one", "n": 1.50, "m": {"a": [1, "x", null, true]}, "nul": null, "big": 12345678901234567890123456789012345678}');
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "1"}}');
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it';
+SELECT pk, sk, v FROM wr WHERE pk = 'it';
+-- the item may repeat the key, as a read shows it: as the same value
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 2, '{"pk": "it", "sk": 2.0, "v": "two"}');
+CREATE FOREIGN TABLE wrf (pk text, sk float8, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'WriteRange', consistent_read 'true');
+INSERT INTO wrf VALUES ('it', 1e20, '{"sk": 100000000000000000000, "v": "1e20"}');
+SELECT sk, item ->> 'v' AS v FROM wrf WHERE pk = 'it' AND sk = 1e20;
+DELETE FROM wrf WHERE pk = 'it' AND sk = 1e20;
+-- no item: the key alone
+INSERT INTO imp."WriteRange" (pk, sk) VALUES ('it', 3);
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it' ORDER BY sk;
+-- an item that says another key, of another value or type: refused
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 4, '{"pk": "other"}');
+INSERT INTO imp."WriteRange" (pk, sk, item) VALUES ('it', 4, '{"sk": "4"}');
+-- so copying items to other keys leaves the key out of them
+INSERT INTO imp."WriteRange" SELECT 'it2', sk, item FROM imp."WriteRange" WHERE pk = 'it';
+INSERT INTO imp."WriteRange" SELECT 'it2', sk, item - 'pk' FROM imp."WriteRange" WHERE pk = 'it';
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it2' ORDER BY sk;
+-- not an object; what DynamoDB cannot hold; an existing key
+INSERT INTO imp."WriteRange" VALUES ('it', 5, '[1]');
+INSERT INTO imp."WriteRange" VALUES ('it', 5, '{"n": 1e200}');
+INSERT INTO imp."WriteRange" VALUES ('it', 1, '{}');
+-- other columns beside the item: a NULL column leaves the attribute to
+-- the item, any other value must be the item's
+CREATE FOREIGN TABLE wri (pk text, sk numeric, v text, n int, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'WriteRange', consistent_read 'true');
+INSERT INTO wri VALUES ('it', 6, 'six', NULL, '{"x": 6, "n": 6}');
+INSERT INTO wri VALUES ('it', 7, NULL, 7, '{"v": "from the item", "n": 7.0}');
+INSERT INTO wri VALUES ('it', 8, 'column', NULL, '{"v": "item"}');
+INSERT INTO wri VALUES ('it', 8, 'eight', 8, '{"n": "8"}');
+SELECT pk, sk, v, n, item FROM wri WHERE pk = 'it' AND sk >= 6 ORDER BY sk;
+
+-- UPDATE SET item: every attribute but the key replaced, one PutItem on
+-- condition that the item is there
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 1;
+SELECT proxy_reset();
+UPDATE imp."WriteRange" SET item = '{"w": [1, 2], "n": 2}' WHERE pk = 'it' AND sk = 1;
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{GetItem,PutItem,UpdateItem}'::text[]) op ORDER BY op;
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "1"}}');
+-- from the item read, with the key in it; RETURNING the row as put
+UPDATE imp."WriteRange" SET item = item || '{"added": true}' WHERE pk = 'it' AND sk = 2
+  RETURNING pk, sk, item;
+-- the other columns follow the item; those set go in beside it
+UPDATE wri SET item = '{"x": 66}' WHERE pk = 'it' AND sk = 6;
+UPDATE wri SET item = '{"x": 77}', v = 'seven' WHERE pk = 'it' AND sk = 7 RETURNING v, n, item;
+SELECT pk, sk, v, n, item FROM wri WHERE pk = 'it' AND sk >= 6 ORDER BY sk;
+-- '{}' keeps the key alone; an item not there is not updated
+\set QUIET off
+UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 6;
+UPDATE imp."WriteRange" SET item = '{}' WHERE pk = 'it' AND sk = 99;
+\set QUIET on
+SELECT raw_get('WriteRange', '{"pk": {"S": "it"}, "sk": {"N": "6"}}');
+-- the key cannot change through the item, nor the item be NULL
+UPDATE imp."WriteRange" SET item = '{"sk": 99}' WHERE pk = 'it' AND sk = 2;
+UPDATE imp."WriteRange" SET item = '{"pk": "it", "sk": 2}' WHERE pk = 'it' AND sk = 2;
+UPDATE imp."WriteRange" SET item = NULL WHERE pk = 'it' AND sk = 2;
+UPDATE wri SET item = '{"v": "b"}', v = 'a' WHERE pk = 'it' AND sk = 2;
+SELECT pk, sk, item FROM imp."WriteRange" WHERE pk = 'it' ORDER BY sk;
+-- DELETE as ever
+DELETE FROM imp."WriteRange" WHERE pk IN ('it', 'it2');
+SELECT count(*) FROM wr WHERE pk IN ('it', 'it2');
+DROP SCHEMA imp CASCADE;
+
+-- ===================================================================
 -- what cannot be written
 -- ===================================================================
 CREATE FOREIGN TABLE wnokey (v text) SERVER dynamo OPTIONS (table 'WriteHash');
 INSERT INTO wnokey VALUES ('x');
-CREATE FOREIGN TABLE wmeta (pk text, item jsonb OPTIONS (meta 'item')) SERVER dynamo
+CREATE FOREIGN TABLE wmeta (pk text, pn int OPTIONS (meta 'page_number')) SERVER dynamo
   OPTIONS (table 'WriteHash');
-INSERT INTO wmeta VALUES ('m', '{}');
+INSERT INTO wmeta VALUES ('m', 1);
 -- a key is written as the key schema's type: bytea cannot be an S key
 CREATE FOREIGN TABLE wbadkey (pk bytea) SERVER dynamo OPTIONS (table 'WriteHash');
 INSERT INTO wbadkey VALUES ('\x01');

@@ -64,6 +64,33 @@ INSERT INTO wt SELECT 'many' || g, 'x', g FROM generate_series(1, 101) g;
 COMMIT;
 SELECT count(*) FROM wt_now;
 
+-- ===================================================================
+-- the whole-item column: its PutItem held as well, condition and all
+-- ===================================================================
+CREATE FOREIGN TABLE wt_item (pk text, item jsonb OPTIONS (meta 'item'))
+  SERVER dynamo OPTIONS (table 'WriteTx', consistent_read 'true', transactional 'true');
+BEGIN;
+INSERT INTO wt_item VALUES ('i', '{"v": "held", "n": 1}');
+SELECT count(*) FROM wt_now WHERE pk = 'i';
+COMMIT;
+SELECT * FROM wt_now WHERE pk = 'i';
+SELECT proxy_reset();
+BEGIN;
+UPDATE wt_item SET item = '{"v": "replaced"}' WHERE pk = 'i';
+SELECT * FROM wt_now WHERE pk = 'i';
+COMMIT;
+SELECT op, (proxy_requests(op)).requests
+  FROM unnest('{TransactWriteItems,PutItem,UpdateItem}'::text[]) op ORDER BY op;
+SELECT * FROM wt_now WHERE pk = 'i';
+-- an item deleted before COMMIT: its condition cancels the transaction
+BEGIN;
+UPDATE wt_item SET item = '{"v": "late"}' WHERE pk = 'i';
+DELETE FROM wt_now WHERE pk = 'i';
+\set VERBOSITY sqlstate
+COMMIT;
+\set VERBOSITY default
+SELECT count(*) FROM wt_now WHERE pk = 'i';
+
 -- leave the table as it was
 BEGIN;
 DELETE FROM wt;

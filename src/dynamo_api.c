@@ -397,6 +397,232 @@ dyn_build_describe_request(const char *table)
 	return dyn_json_finish(req, false);
 }
 
+/* ---------------------------------------------------------------------
+ * Writes: PutItem, UpdateItem, DeleteItem, BatchWriteItem,
+ * TransactWriteItems
+ *
+ * Items, keys and update values arrive as AttributeValue text, made by
+ * write_convert.c without json-c; they are put in the request as they are
+ * (parsing them again would cost a batch of puts as much as making them),
+ * and everything around them is written here: names, placeholders,
+ * condition and update expressions.
+ * ---------------------------------------------------------------------
+ */
+
+/* A JSON string, escaped as json-c escapes every other string we send. */
+static void
+dyn_append_json_text(StringInfo buf, const char *s)
+{
+	struct json_object *o = json_object_new_string(s);
+
+	appendStringInfoString(buf, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+															   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* The AttributeValue text of a value of a key condition, as reads send it. */
+char *
+dyn_value_text(const DynValue *v)
+{
+	return dyn_json_finish(dyn_json_value(v), false);
+}
+
+static void
+dyn_append_map(StringInfo buf, List *attrs)
+{
+	ListCell   *lc;
+
+	appendStringInfoChar(buf, '{');
+	foreach(lc, attrs)
+	{
+		DynAttr    *a = lfirst(lc);
+
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(buf, ',');
+		dyn_append_json_text(buf, a->name);
+		appendStringInfo(buf, ":%s", a->value);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/* {"a": {...}, ...}: an item or a key */
+char *
+dyn_build_map(List *attrs)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	dyn_append_map(&buf, attrs);
+	return buf.data;
+}
+
+/*
+ * The body of a write, without its closing brace: the key's partition
+ * attribute is "#k0" in the condition, the updated ones "#a0", "#a1", ...
+ * with values ":v0", ":v1", ...
+ */
+static void
+dyn_append_write_body(StringInfo buf, const DynWriteRequest *w)
+{
+	StringInfoData expr;
+	StringInfoData names;
+	StringInfoData values;
+	int			nset = 0;
+	int			nremove = 0;
+	ListCell   *lc;
+
+	initStringInfo(&expr);
+	initStringInfo(&names);
+	initStringInfo(&values);
+	if (w->condition != DYN_COND_NONE)
+	{
+		appendStringInfoString(&names, "\"#k0\":");
+		dyn_append_json_text(&names, w->hash_key);
+	}
+	/* SET first, then REMOVE; placeholders numbered in the list's order */
+	foreach(lc, w->update)
+	{
+		DynAttr    *a = lfirst(lc);
+		int			n = foreach_current_index(lc);
+
+		appendStringInfo(&names, "%s\"#a%d\":", names.len ? "," : "", n);
+		dyn_append_json_text(&names, a->name);
+		if (a->value == NULL)
+			continue;
+		appendStringInfo(&expr, "%s#a%d = :v%d", nset++ ? ", " : "SET ", n, n);
+		appendStringInfo(&values, "%s\":v%d\":%s", values.len ? "," : "", n, a->value);
+	}
+	foreach(lc, w->update)
+	{
+		DynAttr    *a = lfirst(lc);
+
+		if (a->value == NULL)
+			appendStringInfo(&expr, "%s#a%d", nremove++ ? ", " : (nset ? " REMOVE " : "REMOVE "),
+							 foreach_current_index(lc));
+	}
+
+	appendStringInfoString(buf, "{\"TableName\":");
+	dyn_append_json_text(buf, w->table);
+	if (w->op == DYN_WRITE_PUT)
+	{
+		appendStringInfoString(buf, ",\"Item\":");
+		dyn_append_map(buf, w->item);
+	}
+	else
+	{
+		appendStringInfoString(buf, ",\"Key\":");
+		dyn_append_map(buf, w->key);
+	}
+	if (w->op == DYN_WRITE_UPDATE)
+		appendStringInfo(buf, ",\"UpdateExpression\":\"%s\"", expr.data);
+	if (w->condition != DYN_COND_NONE)
+		appendStringInfo(buf, ",\"ConditionExpression\":\"%s(#k0)\"",
+						 w->condition == DYN_COND_ITEM_ABSENT ?
+						 "attribute_not_exists" : "attribute_exists");
+	if (names.len)
+		appendStringInfo(buf, ",\"ExpressionAttributeNames\":{%s}", names.data);
+	if (values.len)
+		appendStringInfo(buf, ",\"ExpressionAttributeValues\":{%s}", values.data);
+}
+
+/* The body of a PutItem, UpdateItem or DeleteItem. */
+char *
+dyn_build_write_request(const DynWriteRequest *w)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	dyn_append_write_body(&buf, w);
+	if (w->return_values)
+		appendStringInfo(&buf, ",\"ReturnValues\":\"%s\"", w->return_values);
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* The write as one action of a TransactWriteItems: {"Put": {...}}, ... */
+char *
+dyn_build_write_action(const DynWriteRequest *w)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"%s\":", w->op == DYN_WRITE_PUT ? "Put" :
+					 w->op == DYN_WRITE_UPDATE ? "Update" : "Delete");
+	dyn_append_write_body(&buf, w);
+	appendStringInfoString(&buf, "}}");
+	return buf.data;
+}
+
+/* A BatchWriteItem of puts of items (each a List of DynAttr) into table. */
+char *
+dyn_build_batch_write_request(const char *table, List *items)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"RequestItems\":{");
+	dyn_append_json_text(&buf, table);
+	appendStringInfoString(&buf, ":[");
+	foreach(lc, items)
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, "{\"PutRequest\":{\"Item\":");
+		dyn_append_map(&buf, lfirst(lc));
+		appendStringInfoString(&buf, "}}");
+	}
+	appendStringInfoString(&buf, "]}}");
+	return buf.data;
+}
+
+/* A TransactWriteItems of actions made by dyn_build_write_action. */
+char *
+dyn_build_transact_write_request(List *actions)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"TransactItems\":[");
+	foreach(lc, actions)
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, (const char *) lfirst(lc));
+	}
+	appendStringInfoString(&buf, "]}");
+	return buf.data;
+}
+
+/*
+ * The BatchWriteItem for what a BatchWriteItem's answer left in
+ * UnprocessedItems, or NULL when it left nothing.
+ */
+char *
+dyn_build_unprocessed_writes(const char *response)
+{
+	struct json_object *root = json_tokener_parse(response);
+	struct json_object *unprocessed;
+	char	   *again = NULL;
+
+	if (root == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid JSON in a DynamoDB response")));
+	if (json_object_object_get_ex(root, "UnprocessedItems", &unprocessed) &&
+		json_object_is_type(unprocessed, json_type_object) &&
+		json_object_object_length(unprocessed) > 0)
+	{
+		struct json_object *req = json_object_new_object();
+
+		json_object_object_add(req, "RequestItems", json_object_get(unprocessed));
+		again = dyn_json_finish(req, false);
+	}
+	json_object_put(root);
+	return again;
+}
+
 char *
 dyn_build_list_tables_request(const char *start)
 {

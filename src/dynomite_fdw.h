@@ -315,6 +315,49 @@ extern DynTableInfo *dyn_parse_table_description(const char *body, size_t len);
 extern List *dyn_parse_table_names(const char *body, size_t len, char **last,
 								   DynKeyTrail *trail);
 extern char *dyn_build_describe_request(const char *table);
+
+/* One attribute of an item, key or update: its name and AttributeValue text. */
+typedef struct DynAttr
+{
+	const char *name;
+	const char *value;			/* {"S":"x"}, ...; in an update, NULL: REMOVE */
+} DynAttr;
+
+/* The writes, and the condition each may carry. */
+typedef enum DynWriteOp
+{
+	DYN_WRITE_PUT,				/* PutItem */
+	DYN_WRITE_UPDATE,			/* UpdateItem: SET and REMOVE */
+	DYN_WRITE_DELETE			/* DeleteItem */
+} DynWriteOp;
+
+typedef enum DynWriteCond
+{
+	DYN_COND_NONE,
+	DYN_COND_ITEM_ABSENT,		/* attribute_not_exists of the partition key */
+	DYN_COND_ITEM_PRESENT		/* attribute_exists of the partition key */
+} DynWriteCond;
+
+/* Everything one write says; dynamo_api.c turns it into JSON. */
+typedef struct DynWriteRequest
+{
+	DynWriteOp	op;
+	const char *table;
+	const char *hash_key;		/* the partition key attribute, for conditions */
+	List	   *item;			/* DynAttr: Put's item */
+	List	   *key;			/* DynAttr: Update's and Delete's key */
+	List	   *update;			/* DynAttr: Update's SET (value) and REMOVE (NULL) */
+	DynWriteCond condition;
+	const char *return_values;	/* ALL_OLD, ALL_NEW; NULL: none */
+} DynWriteRequest;
+
+extern char *dyn_build_write_request(const DynWriteRequest *w);
+extern char *dyn_build_write_action(const DynWriteRequest *w);
+extern char *dyn_build_batch_write_request(const char *table, List *items);
+extern char *dyn_build_transact_write_request(List *actions);
+extern char *dyn_build_unprocessed_writes(const char *response);
+extern char *dyn_build_map(List *attrs);
+extern char *dyn_value_text(const DynValue *v);
 extern char *dyn_build_list_tables_request(const char *start);
 
 /* ---- token.c ---- */
@@ -678,6 +721,7 @@ extern List *dyn_execution_keys(const DynPlan *plan, const DynParamValue *params
 extern void dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req);
 extern void dyn_plan_expect(const DynPlan *plan, const DynOptions *opts, DynExpect *expect);
 extern bool dyn_render_conditions(DynExecution *ex, int partition, DynRequest *req);
+extern void dyn_unprocessed_pause(int *tries, const DynOptions *opts, const char *what);
 extern char *dyn_batch_next(DynBatchCursor *c, const DynRequest *req, DynPage *last,
 							const DynOptions *opts);
 extern char *dyn_key_lookup_text(const DynKey *key);
@@ -741,6 +785,18 @@ extern void dyn_init_write_column(DynWriteColumn *col, Relation rel, AttrNumber 
 extern bool dyn_append_attribute_value(StringInfo buf, DynWriteColumn *col, Datum value,
 									   bool isnull, int *size, const char *relname);
 extern void dyn_check_item_size(int size, const char *relname);
+
+/* One attribute of a whole-item (meta 'item') column's value. */
+typedef struct DynItemAttribute
+{
+	char	   *name;			/* UTF-8 */
+	char	   *value;			/* AttributeValue text */
+	int			size;			/* DynamoDB's size of it, name included */
+	bool		taken;			/* a column gives this attribute */
+} DynItemAttribute;
+
+extern List *dyn_item_attributes(DynWriteColumn *col, Datum value, const char *relname);
+extern bool dyn_same_attribute_value(const char *a, const char *b);
 
 /* ---- modify.c ---- */
 extern void dyn_modify_init(void);

@@ -4,10 +4,11 @@
  *		callbacks (UPDATE and DELETE by whole key without a read), batch
  *		insert, and writes held until COMMIT (TransactWriteItems).
  *
- * The write requests (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
- * TransactWriteItems) are built here as DynamoDB JSON text from the
- * AttributeValues write_convert.c makes; they are sent through
- * connection.c's request loop and its errors mapped by dynamo_api.c.
+ * Each write is described here (DynWriteRequest: the item, key or update
+ * as attributes with the AttributeValues write_convert.c makes) and
+ * rendered by dynamo_api.c, beside every other request; they are sent
+ * through connection.c's request loop and its errors mapped by
+ * dynamo_api.c.
  *
  * This file uses json-c (for responses) and must not include
  * utils/builtins.h or utils/json.h.
@@ -73,6 +74,7 @@ typedef struct DynModifyState
 	AttrNumber	key_attnum[2];	/* the columns of the partition and sort
 								 * key, 0 where none */
 	AttrNumber	key_junk[2];	/* their row-identity junk columns */
+	AttrNumber	item_attnum;	/* the whole-item column, 0 where none */
 	List	   *target_attrs;
 	bool		do_nothing;
 	bool		returning;
@@ -168,6 +170,8 @@ dyn_modify_state(Relation rel, CmdType operation, Oid userid, bool connect)
 			continue;
 		dyn_init_write_column(&fm->cols[i], rel, i + 1, &fm->key);
 		dyn_init_column(&fm->readcols[i], rel, i + 1);
+		if (fm->cols[i].meta == DYN_META_ITEM && fm->item_attnum == 0)
+			fm->item_attnum = i + 1;
 	}
 	if (connect)
 		fm->conn = dyn_get_connection(GetForeignServer(ft->serverid),
@@ -181,84 +185,148 @@ dyn_modify_state(Relation rel, CmdType operation, Oid userid, bool connect)
  * Requests
  * ---------------------------------------------------------------------
  */
-static void
-dyn_append_json_string(StringInfo buf, const char *s)
+/* The key of a row from the key columns' values, as attributes. */
+static List *
+dyn_key_attrs(DynModifyState *fm, Datum *values, bool *nulls)
 {
-	struct json_object *o = json_object_new_string(s);
-
-	appendStringInfoString(buf, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-															   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
-
-/* {"pk": {...}, "sk": {...}} from the key columns' values; also as text */
-static void
-dyn_append_key(StringInfo buf, DynModifyState *fm, Datum *values, bool *nulls)
-{
+	List	   *key = NIL;
 	int			size = 0;
 
-	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < 2 && fm->key_attnum[i]; i++)
 	{
 		DynWriteColumn *col = &fm->cols[fm->key_attnum[i] - 1];
+		DynAttr    *a = palloc(sizeof(DynAttr));
+		StringInfoData value;
 
-		if (i > 0)
-			appendStringInfoChar(buf, ',');
-		dyn_append_json_string(buf, col->attname);
-		appendStringInfoChar(buf, ':');
-		(void) dyn_append_attribute_value(buf, col, values[i], nulls[i], &size, fm->relname);
+		initStringInfo(&value);
+		(void) dyn_append_attribute_value(&value, col, values[i], nulls[i], &size, fm->relname);
+		a->name = col->attname;
+		a->value = value.data;
+		key = lappend(key, a);
 	}
-	appendStringInfoChar(buf, '}');
+	return key;
 }
 
-/* "#k0": partition key, "#k1": sort key */
+/* A write of the foreign table's DynamoDB table. */
 static void
-dyn_append_key_names(StringInfo buf, DynModifyState *fm, bool more)
+dyn_write_init(DynWriteRequest *w, DynModifyState *fm, DynWriteOp op)
 {
-	appendStringInfoString(buf, ",\"ExpressionAttributeNames\":{\"#k0\":");
-	dyn_append_json_string(buf, fm->key.hash);
-	if (more)
-		return;
-	appendStringInfoChar(buf, '}');
+	memset(w, 0, sizeof(*w));
+	w->op = op;
+	w->table = fm->opts->table;
+	w->hash_key = fm->key.hash;
 }
 
-/* The item of a row: {"a": {...}, ...}; its size is checked. */
-static void
-dyn_append_item(StringInfo buf, DynModifyState *fm, TupleTableSlot *slot)
+/* Whether a row's item takes column i (by attnum - 1): attrs NIL is every one. */
+static bool
+dyn_item_takes(DynModifyState *fm, List *attrs, int i)
+{
+	return attrs == NIL || list_member_int(attrs, i + 1) ||
+		i + 1 == fm->key_attnum[0] || i + 1 == fm->key_attnum[1];
+}
+
+/*
+ * The item of a row, as attributes; its size is checked.  The columns
+ * in attrs (NIL: every column; the key columns always) give their
+ * attributes, and a whole-item column among them the others.  A column
+ * and the item naming one attribute must be one value; a NULL column
+ * leaves the attribute to the item.  updating: the key is the item's
+ * own, which the item column cannot change.
+ */
+static List *
+dyn_row_item(DynModifyState *fm, Datum *values, bool *isnull, List *attrs, bool updating)
 {
 	int			size = 0;
-	bool		first = true;
+	List	   *result = NIL;
 	StringInfoData value;
+	List	   *item = NIL;
+	const char *itemcol = NULL;
+	ListCell   *lc;
 
-	slot_getallattrs(slot);
 	initStringInfo(&value);
-	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < fm->natts; i++)
 	{
 		DynWriteColumn *col = &fm->cols[i];
 
-		if (col->attnum == 0)
+		if (col->attnum == 0 || col->meta == DYN_META_NONE || isnull[i] ||
+			!dyn_item_takes(fm, attrs, i))
 			continue;
-		if (col->meta != DYN_META_NONE)
+		if (col->meta == DYN_META_ITEM)
 		{
-			if (!slot->tts_isnull[i])
-				(void) dyn_append_attribute_value(&value, col, slot->tts_values[i], false,
-												  &size, fm->relname);
-			continue;
+			item = list_concat(item, dyn_item_attributes(col, values[i], fm->relname));
+			itemcol = col->colname;
 		}
-		resetStringInfo(&value);
-		if (!dyn_append_attribute_value(&value, col, slot->tts_values[i],
-										slot->tts_isnull[i], &size, fm->relname))
-			continue;
-		if (!first)
-			appendStringInfoChar(buf, ',');
-		first = false;
-		dyn_append_json_string(buf, col->attname);
-		appendStringInfoChar(buf, ':');
-		appendBinaryStringInfo(buf, value.data, value.len);
+		else					/* other metadata: refused */
+			(void) dyn_append_attribute_value(&value, col, values[i], false, &size,
+											  fm->relname);
 	}
-	appendStringInfoChar(buf, '}');
+
+	for (int i = 0; i < fm->natts; i++)
+	{
+		DynWriteColumn *col = &fm->cols[i];
+		DynItemAttribute *same = NULL;
+		DynAttr    *a;
+		bool		present;
+
+		if (col->attnum == 0 || col->meta != DYN_META_NONE || !dyn_item_takes(fm, attrs, i))
+			continue;
+		resetStringInfo(&value);
+		present = dyn_append_attribute_value(&value, col, values[i], isnull[i], &size,
+											 fm->relname);
+		foreach(lc, item)
+			if (strcmp(((DynItemAttribute *) lfirst(lc))->name, col->attname) == 0)
+				same = lfirst(lc);
+		if (same && present)
+		{
+			if (!dyn_same_attribute_value(value.data, same->value))
+			{
+				if (updating && col->keytype)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+									col->colname, fm->relname),
+							 errdetail("The item in column \"%s\" gives key attribute \"%s\" another value; an item's key cannot change.",
+									   itemcol, col->attname),
+							 errhint("DELETE the row and INSERT it with the new key.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" and the item in column \"%s\" disagree on DynamoDB attribute \"%s\"",
+								col->colname, itemcol, col->attname),
+						 errdetail("The column holds %s, the item %s.", value.data, same->value),
+						 errhint("Leave the attribute out of the item, or give both one value.")));
+			}
+			same->taken = true;
+		}
+		if (!present)
+			continue;
+		a = palloc(sizeof(DynAttr));
+		a->name = col->attname;
+		a->value = pstrdup(value.data);
+		result = lappend(result, a);
+	}
+	foreach(lc, item)
+	{
+		DynItemAttribute *ia = lfirst(lc);
+		DynAttr    *a;
+
+		if (ia->taken)
+			continue;
+		a = palloc(sizeof(DynAttr));
+		a->name = ia->name;
+		a->value = ia->value;
+		result = lappend(result, a);
+		size += ia->size;
+	}
 	dyn_check_item_size(size, fm->relname);
+	return result;
+}
+
+/* The item of an inserted row. */
+static List *
+dyn_item_of(DynModifyState *fm, TupleTableSlot *slot)
+{
+	slot_getallattrs(slot);
+	return dyn_row_item(fm, slot->tts_values, slot->tts_isnull, NIL, false);
 }
 
 /* The key of a row as PostgreSQL shows it: "(x, 3)" */
@@ -287,38 +355,34 @@ dyn_key_display(DynModifyState *fm, Datum *values, bool *nulls, char **names)
 }
 
 /*
- * Send one write, or hold it until COMMIT.  action is the request's body
- * (without ReturnValues); false: its condition did not hold.
+ * Send one write, or hold it until COMMIT (without its ReturnValues);
+ * false: its condition did not hold.
  */
 static bool
-dyn_send_write(DynModifyState *fm, const char *operation, const char *txname,
-			   StringInfo body, const char *return_values, DynResponse *resp)
+dyn_send_write(DynModifyState *fm, const char *operation, const DynWriteRequest *w,
+			   DynResponse *resp)
 {
 	bool		ok;
+	char	   *body;
 
 	if (fm->opts->transactional)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-		DynHeldWrite *w = palloc(sizeof(DynHeldWrite));
+		DynHeldWrite *hw = palloc(sizeof(DynHeldWrite));
 		ForeignTable *ft = GetForeignTable(RelationGetRelid(fm->rel));
 
-		w->serverid = ft->serverid;
-		w->userid = fm->userid;
-		w->relid = RelationGetRelid(fm->rel);
-		w->level = GetCurrentTransactionNestLevel();
-		w->action = psprintf("{\"%s\":%s}", txname, body->data);
-		held_writes = lappend(held_writes, w);
+		hw->serverid = ft->serverid;
+		hw->userid = fm->userid;
+		hw->relid = RelationGetRelid(fm->rel);
+		hw->level = GetCurrentTransactionNestLevel();
+		hw->action = dyn_build_write_action(w);
+		held_writes = lappend(held_writes, hw);
 		MemoryContextSwitchTo(oldcxt);
 		resp->status = 0;
 		return true;
 	}
-	if (return_values)
-	{
-		/* the body ends with its closing brace */
-		body->data[--body->len] = '\0';
-		appendStringInfo(body, ",\"ReturnValues\":\"%s\"}", return_values);
-	}
-	ok = dyn_request_accepting(fm->conn, fm->opts, operation, body->data, body->len, resp,
+	body = dyn_build_write_request(w);
+	ok = dyn_request_accepting(fm->conn, fm->opts, operation, body, strlen(body), resp,
 							   "ConditionalCheckFailedException");
 	fm->requests++;
 	fm->retries += resp->retries;
@@ -383,32 +447,18 @@ dyn_fill_from_attributes(DynModifyState *fm, DynResponse *resp, TupleTableSlot *
  * ---------------------------------------------------------------------
  */
 
-/* The body of a PutItem: conditional unless overwriting is allowed. */
-static void
-dyn_put_body(StringInfo body, DynModifyState *fm, TupleTableSlot *slot)
-{
-	appendStringInfoString(body, "{\"TableName\":");
-	dyn_append_json_string(body, fm->opts->table);
-	appendStringInfoString(body, ",\"Item\":");
-	dyn_append_item(body, fm, slot);
-	if (!fm->opts->overwrite)
-	{
-		appendStringInfoString(body, ",\"ConditionExpression\":\"attribute_not_exists(#k0)\"");
-		dyn_append_key_names(body, fm, false);
-	}
-	appendStringInfoChar(body, '}');
-}
-
 /* One row: false when ON CONFLICT DO NOTHING skipped it. */
 static bool
 dyn_insert_row(DynModifyState *fm, TupleTableSlot *slot)
 {
-	StringInfoData body;
+	DynWriteRequest w;
 	DynResponse resp;
 
-	initStringInfo(&body);
-	dyn_put_body(&body, fm, slot);
-	if (dyn_send_write(fm, "PutItem", "Put", &body, NULL, &resp))
+	/* a PutItem: conditional unless overwriting is allowed */
+	dyn_write_init(&w, fm, DYN_WRITE_PUT);
+	w.item = dyn_item_of(fm, slot);
+	w.condition = fm->opts->overwrite ? DYN_COND_NONE : DYN_COND_ITEM_ABSENT;
+	if (dyn_send_write(fm, "PutItem", &w, &resp))
 		return true;
 	if (fm->do_nothing)
 		return false;
@@ -447,52 +497,27 @@ dynomiteExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	return inserted ? slot : NULL;
 }
 
-/* Send a BatchWriteItem, and what it leaves unprocessed until none is left. */
+/* Send a BatchWriteItem of items, and what it leaves unprocessed until none is left. */
 static void
-dyn_batch_write(DynModifyState *fm, StringInfo puts)
+dyn_batch_write(DynModifyState *fm, List *items)
 {
-	StringInfoData body;
+	char	   *body = dyn_build_batch_write_request(fm->opts->table, items);
 	int			tries = 0;
-
-	initStringInfo(&body);
-	appendStringInfoString(&body, "{\"RequestItems\":{");
-	dyn_append_json_string(&body, fm->opts->table);
-	appendStringInfo(&body, ":[%s]}}", puts->data);
 
 	for (;;)
 	{
 		DynResponse resp;
-		struct json_object *root;
-		struct json_object *unprocessed;
-		char	   *again = NULL;
+		char	   *again;
 
-		dyn_request(fm->conn, fm->opts, "BatchWriteItem", body.data, body.len, &resp);
+		dyn_request(fm->conn, fm->opts, "BatchWriteItem", body, strlen(body), &resp);
 		fm->requests++;
 		fm->retries += resp.retries;
-		root = json_tokener_parse(resp.body.data);
-		if (root == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_REPLY_HANDLE),
-					 errmsg("invalid JSON in a DynamoDB response")));
-		if (json_object_object_get_ex(root, "UnprocessedItems", &unprocessed) &&
-			json_object_is_type(unprocessed, json_type_object) &&
-			json_object_object_length(unprocessed) > 0)
-			again = psprintf("{\"RequestItems\":%s}",
-							 json_object_to_json_string_ext(unprocessed,
-															JSON_C_TO_STRING_PLAIN |
-															JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		again = dyn_build_unprocessed_writes(resp.body.data);
 		if (again == NULL)
 			break;
-		if (tries >= fm->opts->max_retries + 10)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-					 errmsg("DynamoDB left items unprocessed %d times in a row", tries),
-					 errhint("Raise the table's capacity.")));
-		dyn_backoff(tries++);
+		dyn_unprocessed_pause(&tries, fm->opts, "items");
 		fm->retries++;
-		resetStringInfo(&body);
-		appendStringInfoString(&body, again);
+		body = again;
 	}
 }
 
@@ -515,17 +540,15 @@ dynomiteExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableS
 	}
 	else
 	{
-		StringInfoData puts;
-		StringInfoData key;
+		List	   *puts = NIL;
 		List	   *keys = NIL;
 		int			n = 0;
 
-		initStringInfo(&puts);
-		initStringInfo(&key);
 		for (int i = 0; i < *numSlots; i++)
 		{
 			Datum		kv[2] = {0, 0};
 			bool		kn[2] = {true, true};
+			char	   *key;
 
 			slot_getallattrs(slots[i]);
 			for (int k = 0; k < 2 && fm->key_attnum[k]; k++)
@@ -533,29 +556,25 @@ dynomiteExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableS
 				kv[k] = slots[i]->tts_values[fm->key_attnum[k] - 1];
 				kn[k] = slots[i]->tts_isnull[fm->key_attnum[k] - 1];
 			}
-			resetStringInfo(&key);
-			dyn_append_key(&key, fm, kv, kn);
+			key = dyn_build_map(dyn_key_attrs(fm, kv, kn));
 
 			/*
 			 * A request may not put one key twice; the later row wins, as
 			 * it would sent alone.
 			 */
-			if (n == DYN_BATCH_WRITE_ITEMS || list_member(keys, makeString(key.data)))
+			if (n == DYN_BATCH_WRITE_ITEMS || list_member(keys, makeString(key)))
 			{
-				dyn_batch_write(fm, &puts);
-				resetStringInfo(&puts);
+				dyn_batch_write(fm, puts);
+				puts = NIL;
 				keys = NIL;
 				n = 0;
 			}
-			keys = lappend(keys, makeString(pstrdup(key.data)));
-			if (n++ > 0)
-				appendStringInfoChar(&puts, ',');
-			appendStringInfoString(&puts, "{\"PutRequest\":{\"Item\":");
-			dyn_append_item(&puts, fm, slots[i]);
-			appendStringInfoString(&puts, "}}");
+			keys = lappend(keys, makeString(key));
+			puts = lappend(puts, dyn_item_of(fm, slots[i]));
+			n++;
 		}
 		if (n > 0)
-			dyn_batch_write(fm, &puts);
+			dyn_batch_write(fm, puts);
 	}
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(fm->temp_cxt);
@@ -687,87 +706,113 @@ dyn_old_key(DynModifyState *fm, TupleTableSlot *planSlot, Datum *values, bool *n
 	}
 }
 
-/*
- * The body of an UpdateItem of key: SET and REMOVE of the columns in attrs,
- * values by attnum - 1; conditioned on the item existing.  false: nothing
- * to change.
- */
-static bool
-dyn_update_body(StringInfo body, DynModifyState *fm, const char *keytext, Datum *keyvals,
-				bool *keynulls, List *attrs, Datum *values, bool *isnull)
+/* A key column set to itself is no change; to anything else, refused. */
+static void
+dyn_check_key_unchanged(DynModifyState *fm, AttrNumber attnum, Datum *values, bool *isnull,
+						Datum *keyvals, bool *keynulls)
 {
-	StringInfoData set;
-	StringInfoData remove;
-	StringInfoData names;
-	StringInfoData vals;
+	DynWriteColumn *col = &fm->cols[attnum - 1];
+	int			k = attnum == fm->key_attnum[0] ? 0 : 1;
+	int			ignored = 0;
 	StringInfoData value;
 	StringInfoData oldkey;
-	int			size = 0;
-	int			n = 0;
-	ListCell   *lc;
 
-	initStringInfo(&set);
-	initStringInfo(&remove);
-	initStringInfo(&names);
-	initStringInfo(&vals);
 	initStringInfo(&value);
 	initStringInfo(&oldkey);
+	(void) dyn_append_attribute_value(&value, col, values[attnum - 1], isnull[attnum - 1],
+									  &ignored, fm->relname);
+	(void) dyn_append_attribute_value(&oldkey, col, keyvals[k], keynulls[k], &ignored,
+									  fm->relname);
+	if (strcmp(value.data, oldkey.data) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
+						col->colname, fm->relname),
+				 errdetail("Column \"%s\" holds DynamoDB key attribute \"%s\"; an item's key cannot change.",
+						   col->colname, col->attname),
+				 errhint("DELETE the row and INSERT it with the new key.")));
+}
+
+/*
+ * UPDATE ... SET item = ...: the item is replaced by the key, the other
+ * columns set and the new item's attributes, a PutItem conditioned on the
+ * item existing.  false: the item is gone.  *itemtext: the item put.
+ */
+static bool
+dyn_replace_item(DynModifyState *fm, TupleTableSlot *slot, Datum *keyvals, bool *keynulls,
+				 char **itemtext)
+{
+	Datum	   *values = palloc(sizeof(Datum) * fm->natts);
+	bool	   *nulls = palloc(sizeof(bool) * fm->natts);
+	DynWriteRequest w;
+	DynResponse resp;
+	ListCell   *lc;
+	bool		ok;
+
+	memcpy(values, slot->tts_values, sizeof(Datum) * fm->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * fm->natts);
+	if (nulls[fm->item_attnum - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("column \"%s\" of foreign table \"%s\" holds the whole item and cannot be set to NULL",
+						fm->cols[fm->item_attnum - 1].colname, fm->relname),
+				 errhint("Set it to '{}' to keep the key alone.")));
+	foreach(lc, fm->target_attrs)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+
+		if (attnum == fm->key_attnum[0] || attnum == fm->key_attnum[1])
+			dyn_check_key_unchanged(fm, attnum, values, nulls, keyvals, keynulls);
+	}
+	for (int k = 0; k < 2 && fm->key_attnum[k]; k++)
+	{
+		values[fm->key_attnum[k] - 1] = keyvals[k];
+		nulls[fm->key_attnum[k] - 1] = keynulls[k];
+	}
+	dyn_write_init(&w, fm, DYN_WRITE_PUT);
+	w.item = dyn_row_item(fm, values, nulls, fm->target_attrs, true);
+	w.condition = DYN_COND_ITEM_PRESENT;
+	ok = dyn_send_write(fm, "PutItem", &w, &resp);
+	*itemtext = dyn_build_map(w.item);
+	return ok;
+}
+
+/*
+ * An UpdateItem of key: SET and REMOVE of the columns in attrs, values by
+ * attnum - 1; conditioned on the item existing.  false: nothing to change.
+ */
+static bool
+dyn_update_request(DynWriteRequest *w, DynModifyState *fm, List *key, Datum *keyvals,
+				   bool *keynulls, List *attrs, Datum *values, bool *isnull)
+{
+	int			size = 0;
+	ListCell   *lc;
+
+	dyn_write_init(w, fm, DYN_WRITE_UPDATE);
+	w->key = key;
+	w->condition = DYN_COND_ITEM_PRESENT;
 	foreach(lc, attrs)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
 		DynWriteColumn *col = &fm->cols[attnum - 1];
+		DynAttr    *a;
+		StringInfoData value;
 
 		if (attnum == fm->key_attnum[0] || attnum == fm->key_attnum[1])
 		{
-			int			k = attnum == fm->key_attnum[0] ? 0 : 1;
-			int			ignored = 0;
-
-			/* a key set to itself is no change; to anything else, refused */
-			resetStringInfo(&value);
-			resetStringInfo(&oldkey);
-			(void) dyn_append_attribute_value(&value, col, values[attnum - 1],
-											  isnull[attnum - 1], &ignored, fm->relname);
-			(void) dyn_append_attribute_value(&oldkey, col, keyvals[k], keynulls[k],
-											  &ignored, fm->relname);
-			if (strcmp(value.data, oldkey.data) != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot change column \"%s\" of foreign table \"%s\"",
-								col->colname, fm->relname),
-						 errdetail("Column \"%s\" holds DynamoDB key attribute \"%s\"; an item's key cannot change.",
-								   col->colname, col->attname),
-						 errhint("DELETE the row and INSERT it with the new key.")));
+			dyn_check_key_unchanged(fm, attnum, values, isnull, keyvals, keynulls);
 			continue;
 		}
-		resetStringInfo(&value);
-		appendStringInfo(&names, ",\"#a%d\":", n);
-		dyn_append_json_string(&names, col->attname);
-		if (dyn_append_attribute_value(&value, col, values[attnum - 1], isnull[attnum - 1],
-									   &size, fm->relname))
-		{
-			appendStringInfo(&set, "%s#a%d = :v%d", set.len ? ", " : "SET ", n, n);
-			appendStringInfo(&vals, "%s\":v%d\":%s", vals.len ? "," : "", n, value.data);
-		}
-		else
-			appendStringInfo(&remove, "%s#a%d", remove.len ? ", " : "REMOVE ", n);
-		n++;
+		initStringInfo(&value);
+		a = palloc(sizeof(DynAttr));
+		a->name = col->attname;
+		a->value = dyn_append_attribute_value(&value, col, values[attnum - 1],
+											  isnull[attnum - 1], &size, fm->relname) ?
+			value.data : NULL;
+		w->update = lappend(w->update, a);
 	}
 	dyn_check_item_size(size, fm->relname);
-	if (n == 0)
-		return false;
-
-	appendStringInfoString(body, "{\"TableName\":");
-	dyn_append_json_string(body, fm->opts->table);
-	appendStringInfo(body, ",\"Key\":%s", keytext);
-	appendStringInfo(body, ",\"UpdateExpression\":\"%s%s%s\"", set.data,
-					 set.len && remove.len ? " " : "", remove.data);
-	appendStringInfoString(body, ",\"ConditionExpression\":\"attribute_exists(#k0)\"");
-	dyn_append_key_names(body, fm, true);
-	appendStringInfo(body, "%s}", names.data);
-	if (vals.len)
-		appendStringInfo(body, ",\"ExpressionAttributeValues\":{%s}", vals.data);
-	appendStringInfoChar(body, '}');
-	return true;
+	return w->update != NIL;
 }
 
 static TupleTableSlot *
@@ -778,23 +823,34 @@ dynomiteExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	MemoryContext oldcxt = MemoryContextSwitchTo(fm->temp_cxt);
 	Datum		keyvals[2];
 	bool		keynulls[2];
-	StringInfoData body;
+	DynWriteRequest w;
 	DynResponse resp;
 	bool		updated = true;
 
-	StringInfoData key;
-
 	dyn_old_key(fm, planSlot, keyvals, keynulls);
 	slot_getallattrs(slot);
-	initStringInfo(&key);
-	dyn_append_key(&key, fm, keyvals, keynulls);
-	initStringInfo(&body);
-	if (dyn_update_body(&body, fm, key.data, keyvals, keynulls, fm->target_attrs,
-						slot->tts_values, slot->tts_isnull))
+	if (fm->item_attnum && list_member_int(fm->target_attrs, fm->item_attnum))
+	{
+		char	   *item;
+
+		updated = dyn_replace_item(fm, slot, keyvals, keynulls, &item);
+		if (updated && fm->returning && !fm->opts->transactional)
+		{
+			/* the row is the item as put: no read, no ReturnValues needed */
+			resp.status = 200;
+			initStringInfo(&resp.body);
+			appendStringInfo(&resp.body, "{\"Attributes\":%s}", item);
+			MemoryContextSwitchTo(oldcxt);
+			dyn_fill_from_attributes(fm, &resp, slot);
+			MemoryContextSwitchTo(fm->temp_cxt);
+		}
+	}
+	else if (dyn_update_request(&w, fm, dyn_key_attrs(fm, keyvals, keynulls), keyvals, keynulls,
+								fm->target_attrs, slot->tts_values, slot->tts_isnull))
 	{
 		/* the row the item became, for RETURNING, without a read */
-		updated = dyn_send_write(fm, "UpdateItem", "Update", &body,
-								 fm->returning ? "ALL_NEW" : NULL, &resp);
+		w.return_values = fm->returning ? "ALL_NEW" : NULL;
+		updated = dyn_send_write(fm, "UpdateItem", &w, &resp);
 		if (updated && fm->returning && resp.status == 200)
 		{
 			MemoryContextSwitchTo(oldcxt);
@@ -808,16 +864,6 @@ dynomiteExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	return updated ? slot : NULL;
 }
 
-static void
-dyn_delete_body(StringInfo body, DynModifyState *fm, Datum *keyvals, bool *keynulls)
-{
-	appendStringInfoString(body, "{\"TableName\":");
-	dyn_append_json_string(body, fm->opts->table);
-	appendStringInfoString(body, ",\"Key\":");
-	dyn_append_key(body, fm, keyvals, keynulls);
-	appendStringInfoChar(body, '}');
-}
-
 static TupleTableSlot *
 dynomiteExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 						  TupleTableSlot *planSlot)
@@ -826,19 +872,20 @@ dynomiteExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *
 	MemoryContext oldcxt = MemoryContextSwitchTo(fm->temp_cxt);
 	Datum		keyvals[2];
 	bool		keynulls[2];
-	StringInfoData body;
+	DynWriteRequest w;
 	DynResponse resp;
 	bool		deleted = true;
 
 	dyn_old_key(fm, planSlot, keyvals, keynulls);
-	initStringInfo(&body);
-	dyn_delete_body(&body, fm, keyvals, keynulls);
+	dyn_write_init(&w, fm, DYN_WRITE_DELETE);
+	w.key = dyn_key_attrs(fm, keyvals, keynulls);
+	w.return_values = "ALL_OLD";
 
 	/*
 	 * ALL_OLD says whether there was an item to delete (one deleted since
 	 * it was read is not counted), and is the row RETURNING shows.
 	 */
-	(void) dyn_send_write(fm, "DeleteItem", "Delete", &body, "ALL_OLD", &resp);
+	(void) dyn_send_write(fm, "DeleteItem", &w, &resp);
 	if (resp.status == 200)
 	{
 		MemoryContextSwitchTo(oldcxt);
@@ -887,6 +934,8 @@ dyn_write_operation(DynModifyState *fm, CmdType operation)
 			return fm->opts->overwrite ? "PutItem, BatchWriteItem" :
 				"PutItem (attribute_not_exists)";
 		case CMD_UPDATE:
+			if (fm->item_attnum && list_member_int(fm->target_attrs, fm->item_attnum))
+				return "PutItem (attribute_exists)";
 			return "UpdateItem (attribute_exists)";
 		default:
 			return "DeleteItem";
@@ -1041,18 +1090,13 @@ dyn_cond_key_value(DynModifyState *fm, DynCond *cond)
 	bool		unsent;
 	List	   *values = dyn_cond_values(cond, fm->params, true, true, &unsent);
 	DynValue   *v;
-	StringInfoData buf;
 
 	if (values == NIL)
 		return NULL;
 	v = linitial(values);
 	if ((v->type == 'S' || v->type == 'B') && v->text[0] == '\0')
 		return NULL;			/* no item has an empty key */
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"%c\":", v->type);
-	dyn_append_json_string(&buf, v->text);
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	return dyn_value_text(v);
 }
 
 /* Send the one write; how many rows it touched. */
@@ -1060,8 +1104,8 @@ static int
 dyn_direct_modify(ForeignScanState *node, DynModifyState *fm)
 {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	StringInfoData key;
-	StringInfoData body;
+	List	   *key = NIL;
+	DynWriteRequest w;
 	DynResponse resp;
 	ListCell   *lc;
 	int			i = 0;
@@ -1074,30 +1118,24 @@ dyn_direct_modify(ForeignScanState *node, DynModifyState *fm)
 		p->type = exprType((Node *) ((ExprState *) lfirst(lc))->expr);
 	}
 
-	initStringInfo(&key);
-	appendStringInfoChar(&key, '{');
-	i = 0;
 	foreach(lc, fm->plan->key_conds)
 	{
 		DynCond    *cond = lfirst(lc);
-		char	   *value = dyn_cond_key_value(fm, cond);
+		DynAttr    *a = palloc(sizeof(DynAttr));
 
-		if (value == NULL)
+		a->name = cond->attname;
+		a->value = dyn_cond_key_value(fm, cond);
+		if (a->value == NULL)
 			return 0;
-		if (i++ > 0)
-			appendStringInfoChar(&key, ',');
-		dyn_append_json_string(&key, cond->attname);
-		appendStringInfo(&key, ":%s", value);
+		key = lappend(key, a);
 	}
-	appendStringInfoChar(&key, '}');
 
-	initStringInfo(&body);
 	if (fm->operation == CMD_DELETE)
 	{
-		appendStringInfoString(&body, "{\"TableName\":");
-		dyn_append_json_string(&body, fm->opts->table);
-		appendStringInfo(&body, ",\"Key\":%s}", key.data);
-		(void) dyn_send_write(fm, "DeleteItem", "Delete", &body, "ALL_OLD", &resp);
+		dyn_write_init(&w, fm, DYN_WRITE_DELETE);
+		w.key = key;
+		w.return_values = "ALL_OLD";
+		(void) dyn_send_write(fm, "DeleteItem", &w, &resp);
 		return dyn_fill_from_attributes(fm, &resp, NULL) ? 1 : 0;
 	}
 	else
@@ -1115,10 +1153,9 @@ dyn_direct_modify(ForeignScanState *node, DynModifyState *fm)
 			nulls[lfirst_int(lc) - 1] = fm->params[i].isnull;
 			i++;
 		}
-		if (!dyn_update_body(&body, fm, key.data, keyvals, keynulls, fm->target_attrs,
-							 values, nulls))
+		if (!dyn_update_request(&w, fm, key, keyvals, keynulls, fm->target_attrs, values, nulls))
 			return 0;
-		return dyn_send_write(fm, "UpdateItem", "Update", &body, NULL, &resp) ? 1 : 0;
+		return dyn_send_write(fm, "UpdateItem", &w, &resp) ? 1 : 0;
 	}
 }
 
@@ -1178,26 +1215,21 @@ dyn_send_held_writes(void)
 	{
 		DynHeldWrite *first = linitial(held_writes);
 		List	   *rest = NIL;
-		StringInfoData body;
-		int			n = 0;
+		List	   *actions = NIL;
+		char	   *body;
+		int			n;
 		ListCell   *lc;
 
-		initStringInfo(&body);
-		appendStringInfoString(&body, "{\"TransactItems\":[");
 		foreach(lc, held_writes)
 		{
 			DynHeldWrite *w = lfirst(lc);
 
 			if (w->serverid != first->serverid || w->userid != first->userid)
-			{
 				rest = lappend(rest, w);
-				continue;
-			}
-			if (n++ > 0)
-				appendStringInfoChar(&body, ',');
-			appendStringInfoString(&body, w->action);
+			else
+				actions = lappend(actions, w->action);
 		}
-		appendStringInfoString(&body, "]}");
+		n = list_length(actions);
 		if (n > DYN_TRANSACT_ITEMS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1213,7 +1245,8 @@ dyn_send_held_writes(void)
 			DynResponse resp;
 
 			opts->table = NULL;	/* one request for many tables */
-			dyn_request(conn, opts, "TransactWriteItems", body.data, body.len, &resp);
+			body = dyn_build_transact_write_request(actions);
+			dyn_request(conn, opts, "TransactWriteItems", body, strlen(body), &resp);
 		}
 		held_writes = rest;
 	}

@@ -850,6 +850,23 @@ dyn_render_conditions(DynExecution *ex, int partition, DynRequest *req)
 }
 
 /*
+ * Pause before asking again for what a batch request left unprocessed
+ * (keys of BatchGetItem, items of BatchWriteItem): longer with each answer
+ * in a row that left some, and an error, never a silent loss, once
+ * max_retries + 10 of them have.  The rule of both batch loops.
+ */
+void
+dyn_unprocessed_pause(int *tries, const DynOptions *opts, const char *what)
+{
+	if (*tries >= opts->max_retries + 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("DynamoDB left %s unprocessed %d times in a row", what, *tries),
+				 errhint("Raise the table's capacity.")));
+	dyn_backoff((*tries)++);
+}
+
+/*
  * The next BatchGetItem request of an execution, or NULL when every key
  * has been asked for and answered.  The keys DynamoDB left unprocessed in
  * the answer before (last) go first, after a pause that grows with each
@@ -864,12 +881,7 @@ dyn_batch_next(DynBatchCursor *c, const DynRequest *req, DynPage *last,
 
 	if (last && last->unprocessed)
 	{
-		if (c->tries >= opts->max_retries + 10)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-					 errmsg("DynamoDB left keys unprocessed %d times in a row", c->tries),
-					 errhint("Raise the table's capacity.")));
-		dyn_backoff(c->tries++);
+		dyn_unprocessed_pause(&c->tries, opts, "keys");
 		return dyn_build_unprocessed_request(last->unprocessed);
 	}
 	c->tries = 0;

@@ -561,6 +561,103 @@ dyn_append_attribute_value(StringInfo buf, DynWriteColumn *col, Datum value, boo
 	return present;
 }
 
+/*
+ * The attributes of a whole-item column's value (a JSON object), in the
+ * order of the jsonb's keys: each member as its AttributeValue, by the
+ * rules of a jsonb column (numbers as N, objects as M, arrays as L, null
+ * as NULL).
+ */
+List *
+dyn_item_attributes(DynWriteColumn *col, Datum value, const char *relname)
+{
+	DynWriteContext ctx;
+	ErrorContextCallback errcallback;
+	Jsonb	   *jb;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	List	   *attrs = NIL;
+	DynItemAttribute *cur = NULL;
+
+	ctx.relname = relname;
+	ctx.col = col;
+	errcallback.callback = dyn_write_error_callback;
+	errcallback.arg = &ctx;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	if (col->typid != JSONBOID && col->typid != JSONOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot write the whole item through column \"%s\" of type %s",
+						col->colname, format_type_be(col->typid)),
+				 errhint("Declare the item column as jsonb.")));
+	if (col->typid == JSONBOID)
+		jb = DatumGetJsonbP(value);
+	else
+		jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+												CStringGetDatum(OutputFunctionCall(&col->output, value))));
+	if (!JB_ROOT_IS_OBJECT(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the item in column \"%s\" must be a JSON object", col->colname),
+				 errdetail("Its members are the item's attributes.")));
+
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		StringInfoData buf;
+
+		if (tok == WJB_KEY)
+		{
+			char	   *k = pnstrdup(v.val.string.val, v.val.string.len);
+
+			cur = palloc0(sizeof(DynItemAttribute));
+			cur->name = pg_server_to_any(k, strlen(k), PG_UTF8);
+			continue;
+		}
+		if (tok != WJB_VALUE)
+			continue;
+		initStringInfo(&buf);
+		if (v.type == jbvBinary)
+			cur->size = dyn_append_jsonb(&buf, JsonbValueToJsonb(&v));
+		else
+			cur->size = dyn_append_jsonb_scalar(&buf, &v);
+		cur->size += (int) strlen(cur->name);
+		cur->value = buf.data;
+		attrs = lappend(attrs, cur);
+	}
+
+	error_context_stack = errcallback.previous;
+	return attrs;
+}
+
+/*
+ * Whether two AttributeValue texts are one value to DynamoDB: the same
+ * text, or numbers equal as numbers ("1" and "1.0").
+ */
+bool
+dyn_same_attribute_value(const char *a, const char *b)
+{
+	static const char prefix[] = "{\"N\":\"";
+	char	   *na;
+	char	   *nb;
+	char	   *ca;
+	char	   *cb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (strncmp(a, prefix, sizeof(prefix) - 1) != 0 ||
+		strncmp(b, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	/* {"N":"123"}: the digits between the prefix and the closing "} */
+	na = pnstrdup(a + sizeof(prefix) - 1, strlen(a) - (sizeof(prefix) - 1) - 2);
+	nb = pnstrdup(b + sizeof(prefix) - 1, strlen(b) - (sizeof(prefix) - 1) - 2);
+	(void) dyn_check_number(na, &ca);
+	(void) dyn_check_number(nb, &cb);
+	return strcmp(ca, cb) == 0;
+}
+
 /* Refuse an item DynamoDB would refuse for its size. */
 void
 dyn_check_item_size(int size, const char *relname)

@@ -435,6 +435,31 @@ const fixtures = {
     },
     items: () => [],
   },
+  // Tables the writes suite fills with the same 10,000 items on every run
+  // (overwriting puts) and never empties: a partition key alone, and a
+  // partition and a sort key.
+  WriteBig: {
+    table: {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [],
+  },
+  WriteBigRange: {
+    table: {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'N' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    items: () => [],
+  },
   WriteTx: {
     table: {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],

@@ -54,6 +54,13 @@
 //                             item at all.  Counted under target
 //                             "unprocessed": requests = answers cut short,
 //                             items = keys left out
+//   POST /__unprocessed?count=N&keep=K&op=BatchWriteItem
+//                             the same for the next N BatchWriteItem
+//                             requests: only their first K put or delete
+//                             requests are sent on, the others come back
+//                             in UnprocessedItems (K=0: nothing is
+//                             written); counted under "unprocessed" too,
+//                             items = writes left out
 
 'use strict';
 
@@ -473,8 +480,8 @@ const holding = { count: 0, ms: 0 };
 // failures to inject into the next requests (POST /__fail)
 const injected = { count: 0, status: 400, type: '' };
 
-// BatchGetItem answers to cut short (POST /__unprocessed)
-const unprocessing = { count: 0, keep: 0 };
+// BatchGetItem or BatchWriteItem answers to cut short (POST /__unprocessed)
+const unprocessing = { count: 0, keep: 0, op: 'BatchGetItem' };
 
 /*
  * Split a BatchGetItem request: the first keep keys (over all its tables, in
@@ -496,6 +503,36 @@ function splitBatch(json, keep) {
     withheld += rest.length;
   }
   return { forwarded, unprocessed, withheld };
+}
+
+/*
+ * Split a BatchWriteItem request: the first keep writes (over all its
+ * tables, in order) stay in the request, the others go to UnprocessedItems.
+ */
+function splitWriteBatch(json, keep) {
+  const forwarded = {};
+  const unprocessed = {};
+  let left = keep;
+  let withheld = 0;
+  for (const [table, writes] of Object.entries(json.RequestItems || {})) {
+    const all = Array.isArray(writes) ? writes : [];
+    const kept = all.slice(0, Math.max(left, 0));
+    const rest = all.slice(kept.length);
+    left -= kept.length;
+    if (kept.length) forwarded[table] = kept;
+    if (rest.length) unprocessed[table] = rest;
+    withheld += rest.length;
+  }
+  return { forwarded, unprocessed, withheld };
+}
+
+// UnprocessedItems of upstream's answer and of the proxy's own, together
+function mergeUnprocessedItems(a, b) {
+  const out = { ...(a || {}) };
+  for (const [table, writes] of Object.entries(b)) {
+    out[table] = out[table] ? [...out[table], ...writes] : writes;
+  }
+  return out;
 }
 
 // UnprocessedKeys of upstream's answer and of the proxy's own, together
@@ -610,15 +647,18 @@ function handleAdminNow(req, res) {
   if (url.pathname === '/__unprocessed' && req.method === 'POST') {
     const n = Number(url.searchParams.get('count') || 1);
     const keep = Number(url.searchParams.get('keep') || 0);
-    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(keep) || keep < 0) {
+    const op = url.searchParams.get('op') || 'BatchGetItem';
+    if (!Number.isInteger(n) || n < 0 || !Number.isInteger(keep) || keep < 0 ||
+        (op !== 'BatchGetItem' && op !== 'BatchWriteItem')) {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
-      res.end('bad count or keep\n');
+      res.end('bad count, keep or op\n');
       return;
     }
     unprocessing.count = n;
     unprocessing.keep = keep;
+    unprocessing.op = op;
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ unprocessed: n, keep }));
+    res.end(JSON.stringify({ unprocessed: n, keep, op }));
     return;
   }
   if (url.pathname === '/__chunk' && req.method === 'POST') {
@@ -771,7 +811,8 @@ function createProxy(options) {
 
   /*
    * A BatchGetItem sent on with only some of its keys (POST /__unprocessed):
-   * upstream's answer, with the keys left out added to its UnprocessedKeys.
+   * upstream's answer, with the keys left out added to its UnprocessedKeys;
+   * a BatchWriteItem likewise, its writes left out in UnprocessedItems.
    * The body sent on is not the one signed; neither server checks.
    */
   async function forwardPartialBatch(req, res, body, target, keep) {
@@ -785,7 +826,9 @@ function createProxy(options) {
       await forward(req, res, body, target);
       return;
     }
-    const { forwarded, unprocessed, withheld } = splitBatch(json, keep);
+    const writing = target.split('.').pop() === 'BatchWriteItem';
+    const { forwarded, unprocessed, withheld } =
+      writing ? splitWriteBatch(json, keep) : splitBatch(json, keep);
     if (withheld === 0) {
       await forward(req, res, body, target);
       return;
@@ -793,7 +836,10 @@ function createProxy(options) {
     count('unprocessed', withheld, 0);
     let status = 200;
     let answer;
-    if (Object.keys(forwarded).length === 0) {
+    if (Object.keys(forwarded).length === 0 && writing) {
+      // nothing written
+      answer = { UnprocessedItems: {} };
+    } else if (Object.keys(forwarded).length === 0) {
       // nothing left to ask for: an answer with no item at all
       const responses = {};
       for (const table of Object.keys(unprocessed)) responses[table] = [];
@@ -840,9 +886,10 @@ function createProxy(options) {
         return;
       }
     }
-    answer.UnprocessedKeys = mergeUnprocessed(answer.UnprocessedKeys, unprocessed);
+    if (writing) answer.UnprocessedItems = mergeUnprocessedItems(answer.UnprocessedItems, unprocessed);
+    else answer.UnprocessedKeys = mergeUnprocessed(answer.UnprocessedKeys, unprocessed);
     const n = sendJson(res, status, answer);
-    count(target, countItems('BatchGetItem', answer), n);
+    count(target, writing ? 0 : countItems('BatchGetItem', answer), n);
   }
 
   async function handle(req, res, body) {
@@ -876,7 +923,7 @@ function createProxy(options) {
       wait += holding.ms;
     }
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (unprocessing.count > 0 && target.split('.').pop() === 'BatchGetItem') {
+    if (unprocessing.count > 0 && target.split('.').pop() === unprocessing.op) {
       unprocessing.count -= 1;
       await forwardPartialBatch(req, res, body, target, unprocessing.keep);
       return;
