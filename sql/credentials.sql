@@ -34,7 +34,7 @@ SELECT stub_counts() IS NOT NULL AS stub_up;
 
 -- a statement's SQLSTATE, message and detail (or "ok" and its row count),
 -- ports and the data directory masked; and whether it ended in time
-CREATE FUNCTION try(query text, seconds float8 DEFAULT 5) RETURNS text
+CREATE FUNCTION creds_try(query text, seconds float8 DEFAULT 5) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
   t0 timestamptz := clock_timestamp();
@@ -104,81 +104,88 @@ CREATE FUNCTION stub(mode text, path text DEFAULT '') RETURNS text LANGUAGE sql 
 -- ===================================================================
 -- options
 -- ===================================================================
-SELECT try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (credentials_source 'magic')$$);
-SELECT try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (config_file 'relative/config')$$);
-SELECT try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (sts_endpoint 'ftp://x')$$);
-SELECT try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (container_authorization_token 'a b')$$);
-SELECT try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (role_arn '')$$);
-SELECT try($$ALTER SERVER creds OPTIONS (ADD profile 'x')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (credentials_source 'magic')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (config_file 'relative/config')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (sts_endpoint 'ftp://x')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (container_authorization_token 'a b')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR PUBLIC SERVER creds OPTIONS (role_arn '')$$);
+SELECT creds_try($$ALTER SERVER creds OPTIONS (ADD profile 'x')$$);
 -- files and programs are read and run as the server's operating system
 -- user: only a superuser names them
 CREATE ROLE creds_user;
 GRANT USAGE ON FOREIGN SERVER creds TO creds_user;
 GRANT SELECT ON creds_paging TO creds_user;
 SET ROLE creds_user;
-SELECT try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (config_file '/etc/passwd')$$);
-SELECT try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (web_identity_token_file '/etc/hostname')$$);
-SELECT try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (container_authorization_token_file '/etc/hostname')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (config_file '/etc/passwd')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (web_identity_token_file '/etc/hostname')$$);
+SELECT creds_try($$CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (container_authorization_token_file '/etc/hostname')$$);
 -- the machine's sources are not a non-superuser's
-CREATE USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (credentials_source 'instance_metadata');
-SELECT try('SELECT * FROM creds_paging');
+CREATE USER MAPPING FOR CURRENT_USER SERVER creds
+  OPTIONS (credentials_source 'instance_metadata', metadata_endpoint :'stub_ok');
+SELECT creds_try('SELECT * FROM creds_paging');
 ALTER USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (SET credentials_source 'environment');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 ALTER USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (DROP credentials_source, ADD profile 'default');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 RESET ROLE;
 
 -- ===================================================================
 -- static keys and the environment
 -- ===================================================================
 SELECT remap(static_keys());
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT remap($$credentials_source 'static'$$);
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 -- the test put the keys in the server's AWS_ACCESS_KEY_ID too
 SELECT remap($$credentials_source 'environment'$$);
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT remap($$credentials_source 'default'$$);
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 
 -- ===================================================================
 -- a role on top: STS AssumeRole, signed with the source's keys
 -- ===================================================================
 SELECT stub_counts();
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('ok'));
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 -- cached for the backend: no second AssumeRole
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts();
 -- signed with temporary keys (and their token) as well
 SELECT remap(format('access_key_id %L, secret_access_key %L, session_token %L', :'session_key',
                     :'session_secret', :'session_token')
              || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('ok'));
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts();
 -- external_id travels
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/external'', sts_endpoint ' || stub('ok'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 ALTER USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (ADD external_id 'stub-external-id');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 -- refusals and broken answers
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/denied'', sts_endpoint ' || stub('ok'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(format('access_key_id %L, secret_access_key %L', current_setting('creds.key'), 'wrong-secret')
              || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('ok'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('garbage'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('nokey'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('inject'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('fail-500'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('hang'));
-SELECT no_secret(try('SELECT * FROM creds_paging', 8));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging', 8));
+-- statement_timeout ends a wait for STS as it does one for DynamoDB
+\set VERBOSITY sqlstate
+SET statement_timeout = '300ms';
+SELECT count(*) FROM creds_paging;
+RESET statement_timeout;
+\set VERBOSITY default
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ''http://127.0.0.1:9''');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 -- a non-superuser may assume a role with keys of their own
 SET ROLE creds_user;
 ALTER USER MAPPING FOR CURRENT_USER SERVER creds OPTIONS (DROP profile);
@@ -187,7 +194,7 @@ SELECT format('ALTER USER MAPPING FOR creds_user SERVER creds OPTIONS (%s, role_
               static_keys(), 'arn:aws:iam::123456789012:role/app', stub('ok')) AS alter_mapping \gset
 :alter_mapping;
 SET ROLE creds_user;
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 RESET ROLE;
 SELECT stub_counts() ->> 'assume_role' AS assume_role;
 
@@ -235,28 +242,34 @@ BEGIN
                        current_setting('data_directory') || '/aws_credentials', stub('ok')));
 END $$;
 SELECT profile_mapping('base');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT profile_mapping('assumer');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts() ->> 'assume_role' AS assume_role;
 SELECT profile_mapping('process');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT profile_mapping('nokeys');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT profile_mapping('absent');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT profile_mapping('loop_a');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT profile_mapping('process_fails');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT profile_mapping('process_hangs');
-SELECT no_secret(try('SELECT * FROM creds_paging', 8));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging', 8));
+-- and a program that hangs is killed at a statement_timeout
+\set VERBOSITY sqlstate
+SET statement_timeout = '300ms';
+SELECT count(*) FROM creds_paging;
+RESET statement_timeout;
+\set VERBOSITY default
 SELECT profile_mapping('process_garbage');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT profile_mapping('process_huge');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(format('profile %L, config_file %L', 'base', current_setting('data_directory') || '/none'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 
 -- ===================================================================
 -- the container credentials endpoint
@@ -264,17 +277,17 @@ SELECT no_secret(try('SELECT * FROM creds_paging'));
 SELECT stub_counts() IS NOT NULL AS reset;
 SELECT remap($$credentials_source 'container', container_authorization_token 'stub-container-token',
                container_credentials_uri $$ || stub('ok', '/container'));
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT put_file('container_token', ARRAY['stub-container-token']) IS NOT NULL AS written;
 SELECT remap(format('credentials_source %L, container_authorization_token_file %L, container_credentials_uri %s',
                     'container', current_setting('data_directory') || '/container_token',
                     stub('ok', '/container')));
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts() ->> 'container' AS container;
 -- and a role on top of it
 ALTER USER MAPPING FOR CURRENT_USER SERVER creds
   OPTIONS (ADD role_arn 'arn:aws:iam::123456789012:role/app', ADD sts_endpoint :'stub_ok');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts();
 CREATE FUNCTION container_mapping(mode text, token text DEFAULT 'stub-container-token') RETURNS void
 LANGUAGE plpgsql AS $$
@@ -283,38 +296,38 @@ BEGIN
                        'container', token, stub(mode, '/container')));
 END $$;
 SELECT container_mapping('ok', 'wrong-token');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT container_mapping('garbage');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT container_mapping('nokey');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT container_mapping('inject');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT container_mapping('huge');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT container_mapping('hang');
-SELECT no_secret(try('SELECT * FROM creds_paging', 8));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging', 8));
 SELECT remap($$credentials_source 'container', container_credentials_uri 'http://198.51.100.7/creds'$$);
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 
 -- ===================================================================
 -- EC2 instance metadata, IMDSv2
 -- ===================================================================
 SELECT stub_counts() IS NOT NULL AS reset;
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || stub('ok'));
-SELECT try('SELECT * FROM creds_paging');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts();
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || stub('fail-404'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || stub('fail-500'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || stub('garbage'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || stub('inject'));
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint 'http://127.0.0.1:9'$$);
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 
 -- ===================================================================
 -- web identity: STS AssumeRoleWithWebIdentity, unsigned
@@ -329,16 +342,16 @@ BEGIN
                        'arn:aws:iam::123456789012:role/web', stub(mode)));
 END $$;
 SELECT web_mapping('ok');
-SELECT try('SELECT * FROM creds_paging');
+SELECT creds_try('SELECT * FROM creds_paging');
 SELECT stub_counts();
 SELECT web_mapping('ok', 'web_token_bad');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT web_mapping('ok', 'web_token_absent');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT web_mapping('garbage');
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap($$credentials_source 'web_identity', web_identity_role_arn 'arn:aws:iam::123456789012:role/web'$$);
-SELECT no_secret(try('SELECT * FROM creds_paging'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 
 -- ===================================================================
 -- temporary keys that expire in the middle of a scan are fetched again
@@ -382,3 +395,5 @@ REVOKE ALL ON FOREIGN SERVER creds FROM creds_user;
 DROP ROLE creds_user;
 DROP SERVER creds CASCADE;
 DROP SERVER dynamo CASCADE;
+DROP FUNCTION creds_try, no_secret, remap, put_file, static_keys, stub, stub_counts,
+  profile_mapping, container_mapping, web_mapping;
