@@ -893,6 +893,30 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
  * ---------------------------------------------------------------------
  */
 
+/* Why a transfer failed, in words that do not change with libcurl's version. */
+static const char *
+dyn_curl_failure_text(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+			return "could not resolve the host";
+		case CURLE_COULDNT_CONNECT:
+			return "could not connect";
+		case CURLE_OPERATION_TIMEDOUT:
+			return "no complete answer within the server's request_timeout";
+		case CURLE_GOT_NOTHING:
+			return "the connection closed without an answer";
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_SSL_CACERT_BADFILE:
+			return "no verified TLS connection";
+		default:
+			return curl_easy_strerror(rc);
+	}
+}
+
 /*
  * One exchange on a handle of its own, driven by the connection's loop (so
  * a cancel or statement_timeout ends it, and a scan's requests in flight
@@ -985,7 +1009,7 @@ dyn_http_call(DynConnection *conn, const DynOptions *opts, const DynHttpCall *ca
 		else if (a->sink.out_of_memory)
 			*failure = pstrdup("out of memory receiving the answer");
 		else
-			*failure = pstrdup(curl_easy_strerror(a->rc));	/* the same on every libcurl */
+			*failure = pstrdup(dyn_curl_failure_text(a->rc));
 	}
 	PG_FINALLY();
 	{

@@ -813,7 +813,8 @@ dyn_cred_http(DynCredContext *cx, const char *source, DynHttpCall *call,
 			continue;
 		}
 		dyn_cred_fail(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION, source,
-					  psprintf("%s (tries: %d).", failure, attempt + 1));
+					  psprintf("%c%s (tries: %d).", toupper((unsigned char) failure[0]),
+							   failure + 1, attempt + 1));
 	}
 }
 
