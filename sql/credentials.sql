@@ -172,6 +172,8 @@ SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app''
 SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('nokey'));
 SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
+SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('twice'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('inject'));
 SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 SELECT remap(static_keys() || ', role_arn ''arn:aws:iam::123456789012:role/app'', sts_endpoint ' || stub('fail-500'));

@@ -877,7 +877,7 @@ dyn_sts_credentials(const char *source, StringInfo body, DynCreds *out)
 	secret = dyn_xml_text(body->data, "Credentials", "SecretAccessKey");
 	token = dyn_xml_text(body->data, "Credentials", "SessionToken");
 	expiration = dyn_xml_text(body->data, "Credentials", "Expiration");
-	if (token == NULL || expiration == NULL)
+	if (key == NULL || secret == NULL || token == NULL || expiration == NULL)
 		err = "the answer has no Credentials with AccessKeyId, SecretAccessKey, SessionToken and Expiration, each once";
 	else
 		err = dyn_cred_check(key, secret, token, expiration, out);

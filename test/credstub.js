@@ -21,6 +21,7 @@
 //   /fail-S/...      HTTP status S (an STS-style XML error)
 //   /garbage/...     a 200 answer that is not what the endpoint sends
 //   /nokey/...       a 200 answer without an AccessKeyId
+//   /twice/...       (STS) a 200 answer with two AccessKeyIds
 //   /inject/...      a 200 answer whose token would add a header
 //   /huge/...        a 200 answer of 8 MB
 //   /hang/...        no answer at all
@@ -115,7 +116,8 @@ function credentialsJson(c, tokenName, mode) {
 }
 
 function credentialsXml(action, c, mode) {
-  const key = mode === 'nokey' ? '' : `<AccessKeyId>${c.accessKeyId}</AccessKeyId>`;
+  let key = mode === 'nokey' ? '' : `<AccessKeyId>${c.accessKeyId}</AccessKeyId>`;
+  if (mode === 'twice') key += '<AccessKeyId>ASIAOTHERKEY00000000</AccessKeyId>';
   const token = mode === 'inject' ? `${c.sessionToken}&#13;&#10;X-Injected: yes` : c.sessionToken;
   return `<${action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><${action}Result>` +
     `<Credentials>${key}<SecretAccessKey>${c.secretAccessKey}</SecretAccessKey>` +
