@@ -21,6 +21,7 @@ OBJS = \
 	src/request.o \
 	src/write_convert.o \
 	src/modify.o \
+	src/credentials.o \
 	src/sigv4.o
 DATA = dynomite_fdw--0.1.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"

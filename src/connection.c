@@ -443,25 +443,29 @@ dyn_append_header(struct curl_slist *list, const char *name, const char *value)
 
 /* Build and sign the headers of one attempt; the caller frees the list. */
 static struct curl_slist *
-dyn_signed_headers(DynOptions *opts, const char *target,
+dyn_signed_headers(DynConnection *conn, DynOptions *opts, const char *target,
 				   const char *payload, size_t payload_len)
 {
 	SigV4Header headers[5];
 	int			nheaders = 0;
 	SigV4Request req;
 	SigV4Credentials cred;
+	DynCredKeys keys;
 	char		amz_date[17];
 	char	   *authorization = NULL;
 	struct curl_slist *list = NULL;
 	int			rc;
+
+	/* temporary keys are fetched, or refreshed, here: before the date */
+	dyn_credentials_get(conn, opts, &keys);
 
 	sigv4_amz_date(time(NULL), amz_date);
 	headers[nheaders++] = (SigV4Header) {"Host", dyn_endpoint_host(opts->endpoint)};
 	headers[nheaders++] = (SigV4Header) {"Content-Type", "application/x-amz-json-1.0"};
 	headers[nheaders++] = (SigV4Header) {"X-Amz-Date", amz_date};
 	headers[nheaders++] = (SigV4Header) {"X-Amz-Target", target};
-	if (opts->session_token)
-		headers[nheaders++] = (SigV4Header) {"X-Amz-Security-Token", opts->session_token};
+	if (keys.session_token)
+		headers[nheaders++] = (SigV4Header) {"X-Amz-Security-Token", keys.session_token};
 
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
@@ -471,9 +475,9 @@ dyn_signed_headers(DynOptions *opts, const char *target,
 	req.nheaders = nheaders;
 	req.payload = payload;
 	req.payload_len = payload_len;
-	cred.access_key_id = opts->access_key_id;
-	cred.secret_access_key = opts->secret_access_key;
-	cred.session_token = opts->session_token;
+	cred.access_key_id = keys.access_key_id;
+	cred.secret_access_key = keys.secret_access_key;
+	cred.session_token = keys.session_token;
 
 	rc = sigv4_authorization(&req, &cred, opts->region, "dynamodb", amz_date,
 							 &authorization, NULL, NULL);
@@ -589,7 +593,7 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 		conn->errbuf[0] = '\0';
 		resp->status = 0;
 
-		headers = dyn_signed_headers(opts, target, payload, payload_len);
+		headers = dyn_signed_headers(conn, opts, target, payload, payload_len);
 		curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, headers);
 		tries++;
 		PG_TRY();
@@ -757,7 +761,7 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, (long) opts->request_timeout_ms);
 	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, payload);
 	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) payload_len);
-	a->headers = dyn_signed_headers(opts, psprintf(DYN_TARGET_PREFIX "%s", operation),
+	a->headers = dyn_signed_headers(a->conn, opts, psprintf(DYN_TARGET_PREFIX "%s", operation),
 									payload, payload_len);
 	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, a->headers);
 
@@ -882,4 +886,135 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 		dyn_backoff(0);
 	(void) dyn_request_after(a->conn, opts, a->operation, a->payload, a->payload_len, resp,
 							 dyn_curl_error_is_stale(a->rc) ? 0 : 1, NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Plain HTTP exchanges: the endpoints credentials come from
+ * ---------------------------------------------------------------------
+ */
+
+/* Why a transfer failed, in words that do not change with libcurl's version. */
+static const char *
+dyn_curl_failure_text(CURLcode rc)
+{
+	switch (rc)
+	{
+		case CURLE_COULDNT_RESOLVE_HOST:
+		case CURLE_COULDNT_RESOLVE_PROXY:
+			return "could not resolve the host";
+		case CURLE_COULDNT_CONNECT:
+			return "could not connect";
+		case CURLE_OPERATION_TIMEDOUT:
+			return "no complete answer within the server's request_timeout";
+		case CURLE_GOT_NOTHING:
+			return "the connection closed without an answer";
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_SSL_CACERT_BADFILE:
+			return "no verified TLS connection";
+		default:
+			return curl_easy_strerror(rc);
+	}
+}
+
+/*
+ * One exchange on a handle of its own, driven by the connection's loop (so
+ * a cancel or statement_timeout ends it, and a scan's requests in flight
+ * move on meanwhile).  True with the status and body of an answer; false
+ * with *failure saying why none came.  No retries: the caller knows which
+ * failures are worth another try.
+ */
+bool
+dyn_http_call(DynConnection *conn, const DynOptions *opts, const DynHttpCall *call,
+			  long *status, StringInfo body, char **failure)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "dynomite_fdw http",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	DynAsync   *a = MemoryContextAllocZero(cxt, sizeof(DynAsync));
+	MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+	CURLMcode	mc;
+	volatile bool ok = false;
+
+	MemoryContextSwitchTo(old);
+	a->conn = conn;
+	a->easy = curl_easy_init();
+	if (a->easy == NULL)
+	{
+		MemoryContextDelete(cxt);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create an HTTP handle")));
+	}
+	conn->nasync++;
+	cb->func = dyn_async_release;
+	cb->arg = a;
+	MemoryContextRegisterResetCallback(cxt, cb);
+
+	PG_TRY();
+	{
+		curl_easy_setopt(a->easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(a->easy, CURLOPT_PRIVATE, (char *) a);
+		curl_easy_setopt(a->easy, CURLOPT_ERRORBUFFER, a->errbuf);
+		curl_easy_setopt(a->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(a->easy, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(a->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(a->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(a->easy, CURLOPT_URL, call->url);
+		curl_easy_setopt(a->easy, CURLOPT_CONNECTTIMEOUT_MS,
+						 (long) Min(opts->connect_timeout_ms, call->timeout_ms));
+		curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, (long) call->timeout_ms);
+		if (strcmp(call->method, "GET") == 0)
+			curl_easy_setopt(a->easy, CURLOPT_HTTPGET, 1L);
+		else
+		{
+			curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
+			curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+			curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+							 (curl_off_t) (call->body ? call->body_len : 0));
+			if (strcmp(call->method, "POST") != 0)
+				curl_easy_setopt(a->easy, CURLOPT_CUSTOMREQUEST, call->method);
+		}
+		for (int i = 0; i < call->nheaders; i++)
+		{
+			struct curl_slist *next = curl_slist_append(a->headers, call->headers[i]);
+
+			if (next == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("out of memory building an HTTP request")));
+			a->headers = next;
+		}
+		a->headers = curl_slist_append(a->headers, "Expect:");
+		curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, a->headers);
+		curl_easy_setopt(a->easy, CURLOPT_WRITEFUNCTION, dyn_async_write_callback);
+		curl_easy_setopt(a->easy, CURLOPT_WRITEDATA, a);
+
+		resetStringInfo(body);
+		a->body = body;
+		a->sink.body = body;
+		a->sink.limit = call->limit;
+		mc = curl_multi_add_handle(conn->multi, a->easy);
+		if (mc != CURLM_OK)
+			elog(ERROR, "curl_multi_add_handle failed: %s", curl_multi_strerror(mc));
+		a->active = true;
+		dyn_drive(conn, &a->done);
+
+		ok = (a->rc == CURLE_OK);
+		*status = 0;
+		if (ok)
+			curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, status);
+		else if (a->sink.too_large)
+			*failure = psprintf("the answer grew past %zu bytes and was cut off", call->limit);
+		else if (a->sink.out_of_memory)
+			*failure = pstrdup("out of memory receiving the answer");
+		else
+			*failure = pstrdup(dyn_curl_failure_text(a->rc));
+	}
+	PG_FINALLY();
+	{
+		MemoryContextDelete(cxt);
+	}
+	PG_END_TRY();
+	return ok;
 }

@@ -48,6 +48,8 @@ typedef struct DynOptions
 	char	   *access_key_id;
 	char	   *secret_access_key;
 	char	   *session_token;
+	struct DynCredSpec *cred;	/* where the signing keys come from */
+	char	   *credentials_description;	/* for EXPLAIN VERBOSE, or NULL */
 	/* table */
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
@@ -67,6 +69,8 @@ extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credenti
 extern DynOptions *dyn_get_server_options(ForeignServer *server, UserMapping *user,
 										  bool credentials);
 extern char *dyn_column_attribute(Oid relid, AttrNumber attnum);
+extern bool dyn_machine_credentials_allowed(ForeignServer *server, UserMapping *user,
+											const char **why);
 
 /* What a column holds: an attribute, or something about the item or page. */
 typedef enum DynMetaKind
@@ -114,6 +118,42 @@ extern void dyn_async_cancel(DynAsync *a);
 extern bool dyn_async_done(DynAsync *a);
 extern DynAsync *dyn_async_wait_any(DynAsync **set, int n);
 extern void dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp);
+
+/* One plain HTTP exchange (a credential endpoint), on the connection's loop. */
+typedef struct DynHttpCall
+{
+	const char *method;			/* "GET", "PUT" or "POST" */
+	const char *url;
+	const char *const *headers; /* "Name: value" lines */
+	int			nheaders;
+	const char *body;
+	size_t		body_len;
+	size_t		limit;			/* the most of an answer taken */
+	int			timeout_ms;
+} DynHttpCall;
+
+extern bool dyn_http_call(DynConnection *conn, const DynOptions *opts,
+						  const DynHttpCall *call, long *status, StringInfo body,
+						  char **failure);
+
+/* ---- credentials.c ---- */
+
+typedef struct DynCredSpec DynCredSpec;
+
+/* Keys to sign one request with; valid until the next call. */
+typedef struct DynCredKeys
+{
+	const char *access_key_id;
+	const char *secret_access_key;
+	const char *session_token;	/* NULL for long-term keys */
+} DynCredKeys;
+
+extern bool dyn_credentials_check_option(const char *name, const char *value);
+extern DynCredSpec *dyn_credentials_configure(DynOptions *opts, ForeignServer *server,
+											  UserMapping *user);
+extern void dyn_credentials_get(DynConnection *conn, const DynOptions *opts,
+								DynCredKeys *keys);
+extern char *dyn_credentials_describe(List *umoptions);
 
 /* ---- dynamo_api.c ---- */
 

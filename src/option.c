@@ -21,6 +21,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "dynomite_fdw.h"
 
@@ -54,6 +55,23 @@ static const DynOptionDef dyn_options[] = {
 	{"session_token", UserMappingRelationId},
 	/* a secret: in the user mapping, which only its user and superusers read */
 	{"token_secret", UserMappingRelationId},
+	/* where credentials come from (credentials.c checks the values) */
+	{"credentials_source", UserMappingRelationId},
+	{"profile", UserMappingRelationId},
+	{"config_file", UserMappingRelationId},
+	{"credentials_file", UserMappingRelationId},
+	{"web_identity_token_file", UserMappingRelationId},
+	{"web_identity_role_arn", UserMappingRelationId},
+	{"container_credentials_uri", UserMappingRelationId},
+	{"container_authorization_token", UserMappingRelationId},
+	{"container_authorization_token_file", UserMappingRelationId},
+	{"role_arn", UserMappingRelationId},
+	{"external_id", UserMappingRelationId},
+	{"role_session_name", UserMappingRelationId},
+	{"sts_endpoint", ForeignServerRelationId},
+	{"sts_endpoint", UserMappingRelationId},
+	{"metadata_endpoint", ForeignServerRelationId},
+	{"metadata_endpoint", UserMappingRelationId},
 	{"table", ForeignTableRelationId},
 	{"page_size", ForeignTableRelationId},
 	{"consistent_read", ForeignTableRelationId},
@@ -280,6 +298,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 
 		value = defGetString(def);
 
+		if (dyn_credentials_check_option(name, value))
+			continue;
 		if (strcmp(name, "region") == 0)
 		{
 			dyn_check_region(value);
@@ -377,7 +397,7 @@ dyn_find_option(List *options, const char *name)
  * server a non-superuser owns has an endpoint of their choosing, to which a
  * superuser's query would send requests signed with the machine's keys.
  */
-static bool
+bool
 dyn_machine_credentials_allowed(ForeignServer *server, UserMapping *user,
 								const char **why)
 {
@@ -396,43 +416,31 @@ dyn_machine_credentials_allowed(ForeignServer *server, UserMapping *user,
 }
 
 /*
- * Credentials: the user mapping's, or where dyn_machine_credentials_allowed
- * says so, the server process's standard AWS variables.
+ * The options of the user mapping a query of userid would use (its own, or
+ * PUBLIC's), or NIL when there is none: for EXPLAIN, which needs no keys.
  */
-static void
-dyn_merge_credentials(DynOptions *opts, ForeignServer *server, UserMapping *user)
+static List *
+dyn_mapping_options(Oid userid, Oid serverid)
 {
-	List	   *umopts = user ? user->options : NIL;
-	const char *why;
+	HeapTuple	tp;
+	List	   *options = NIL;
 
-	opts->access_key_id = dyn_find_option(umopts, "access_key_id");
-	opts->secret_access_key = dyn_find_option(umopts, "secret_access_key");
-	opts->session_token = dyn_find_option(umopts, "session_token");
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (HeapTupleIsValid(tp))
+	{
+		bool		isnull;
+		Datum		datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+											Anum_pg_user_mapping_umoptions, &isnull);
 
-	if (opts->access_key_id && opts->secret_access_key)
-		return;
-
-	if (!dyn_machine_credentials_allowed(server, user, &why))
-		ereport(ERROR,
-				(errcode(ERRCODE_S_R_E_PROHIBITED_SQL_STATEMENT_ATTEMPTED),
-				 errmsg("AWS credentials are required"),
-				 errdetail("%s", why),
-				 errhint("ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (ADD access_key_id '...', ADD secret_access_key '...').")));
-
-	opts->access_key_id = getenv("AWS_ACCESS_KEY_ID");
-	opts->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
-	opts->session_token = getenv("AWS_SESSION_TOKEN");
-	if (opts->access_key_id == NULL || opts->secret_access_key == NULL ||
-		*opts->access_key_id == '\0' || *opts->secret_access_key == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("no AWS credentials found"),
-				 errdetail("The user mapping has no access_key_id and secret_access_key, and the server process has no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."),
-				 errhint("Add access_key_id and secret_access_key to the user mapping.")));
-	opts->access_key_id = pstrdup(opts->access_key_id);
-	opts->secret_access_key = pstrdup(opts->secret_access_key);
-	if (opts->session_token)
-		opts->session_token = pstrdup(opts->session_token);
+		if (!isnull)
+			options = untransformRelOptions(datum);
+		ReleaseSysCache(tp);
+	}
+	return options;
 }
 
 DynOptions *
@@ -486,7 +494,8 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 
 	if (credentials)
 	{
-		dyn_merge_credentials(opts, server, user);
+		opts->cred = dyn_credentials_configure(opts, server, user);
+		opts->credentials_description = dyn_credentials_describe(user ? user->options : NIL);
 		opts->token_secret = user ? dyn_find_option(user->options, "token_secret") : NULL;
 	}
 	return opts;
@@ -500,6 +509,10 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	UserMapping *user = credentials ? GetUserMapping(userid, server->serverid) : NULL;
 	DynOptions *opts = dyn_get_server_options(server, user, credentials);
 	char	   *value;
+
+	if (!credentials)
+		opts->credentials_description =
+			dyn_credentials_describe(dyn_mapping_options(userid, server->serverid));
 
 	opts->table = dyn_find_option(table->options, "table");
 	if (opts->table == NULL)

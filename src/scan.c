@@ -792,6 +792,8 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->verbose && s->first_request)
 		ExplainPropertyText("DynamoDB Request", s->first_request, es);
+	if (es->verbose && s->opts->credentials_description)
+		ExplainPropertyText("DynamoDB Credentials", s->opts->credentials_description, es);
 	else if (plan->nothing || (s->prepared && s->ex.nothing))
 		ExplainPropertyText("DynamoDB Request", "none: no item can match", es);
 	if (es->analyze)

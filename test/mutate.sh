@@ -107,6 +107,7 @@ pgsock=$work/pg                 # the instance's socket and log, postgres's
 regress=$work/regress           # sql/ and expected/, where pg_regress runs
 blackhole_pid=""
 hostile_pid=""
+credstub_pid=""
 child=""                        # the suites' run on its way, if any
 cleanup() {
 	[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null || true
@@ -116,6 +117,7 @@ cleanup() {
 	bash "$repo/test/stack.sh" stop "$work/stack" >/dev/null 2>&1 || true
 	[[ -n "$blackhole_pid" ]] && kill "$blackhole_pid" 2>/dev/null || true
 	[[ -n "$hostile_pid" ]] && kill "$hostile_pid" 2>/dev/null || true
+	[[ -n "$credstub_pid" ]] && kill "$credstub_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -170,6 +172,12 @@ HOSTILE_PORT=$(free_port)
 node test/hostile.js "$HOSTILE_PORT" >/dev/null 2>&1 &
 hostile_pid=$!
 export HOSTILE_PORT HOSTILE_ENDPOINT="http://127.0.0.1:$HOSTILE_PORT"
+# stand-ins for STS, instance metadata and the container endpoint
+CREDSTUB_PORT=$(free_port)
+STUB_CREDENTIALS="$DYNAMO_ACCESS_KEY_ID:$DYNAMO_SECRET_ACCESS_KEY,$DYNAMO_SESSION_KEY_ID:$DYNAMO_SESSION_SECRET:$DYNAMO_SESSION_TOKEN" \
+	node test/credstub.js "$CREDSTUB_PORT" >/dev/null 2>&1 &
+credstub_pid=$!
+export CREDSTUB_PORT CREDSTUB_ENDPOINT="http://127.0.0.1:$CREDSTUB_PORT"
 
 # one PostgreSQL instance for every mutant: each run of the suites connects
 # anew, and a new backend loads whichever build is installed
@@ -181,7 +189,8 @@ pgenv=(env -u AWS_SESSION_TOKEN
 	DYNAMO_SESSION_TOKEN="$DYNAMO_SESSION_TOKEN"
 	AWS_ACCESS_KEY_ID="$DYNAMO_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY"
 	BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT"
-	HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT")
+	HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT"
+	CREDSTUB_ENDPOINT="$CREDSTUB_ENDPOINT" CREDSTUB_PORT="$CREDSTUB_PORT")
 mkdir -p "$pgdata"
 chown -R postgres "$pgsock"
 runuser -u postgres -- "$root$pgbin/initdb" -D "$pgdata" --no-locale -A trust >"$work/initdb.log" 2>&1 ||

@@ -21,6 +21,11 @@
 //                      "dynamodb"; empty accepts any)
 //   PROXY_REGION       region the credential scope must name (default: any)
 //
+// Besides those keys it accepts the temporary ones test/credstub.js issues:
+// their secret and session token follow from the key id by a rule both
+// share (issuedCredential), and a key past the expiry it names is refused
+// with ExpiredTokenException, as AWS refuses an expired session.
+//
 // Admin endpoints (unsigned, loopback only, not counted):
 //   GET  /__stats             {"<target>": {"requests", "items", "bytes",
 //                             "projected"}}
@@ -113,6 +118,30 @@ function parseCredentials(spec) {
     table.set(parts[0], { secret: parts[1], token: parts[2] || null });
   }
   return table;
+}
+
+// The temporary keys of test/credstub.js: "ASIASTUB", the expiry in Unix
+// seconds (10 digits), a serial (6 hex digits); secret and token derived
+// from the key id, so that the stub and the proxy need not talk.
+const ISSUED_KEY = /^ASIASTUB([0-9]{10})[0-9A-F]{6}$/;
+const ISSUER_SECRET = 'dynomite-credstub';
+
+function issuedCredential(accessKeyId) {
+  const m = ISSUED_KEY.exec(accessKeyId);
+  if (!m) return null;
+  const mac = (what) => crypto.createHmac('sha256', ISSUER_SECRET).update(`${what}:${accessKeyId}`);
+  return {
+    secret: mac('secret').digest('base64').slice(0, 40),
+    token: `stubtoken${mac('token').digest('hex')}`,
+    expires: Number(m[1]),
+  };
+}
+
+function issueCredential(expiresAt, serial) {
+  const accessKeyId = `ASIASTUB${String(expiresAt).padStart(10, '0')}` +
+    serial.toString(16).toUpperCase().padStart(6, '0').slice(-6);
+  const c = issuedCredential(accessKeyId);
+  return { accessKeyId, secretAccessKey: c.secret, sessionToken: c.token, expires: expiresAt };
 }
 
 // ---------------------------------------------------------------------------
@@ -300,10 +329,14 @@ async function verifyRequest(req, opts) {
   }
   if (scopeProblems) return reject('InvalidSignatureException', scopeProblems.trim(), undefined, { accessKeyId });
 
-  const entry = opts.credentials.get(accessKeyId);
+  const entry = opts.credentials.get(accessKeyId) || issuedCredential(accessKeyId);
   if (!entry) {
     return reject('UnrecognizedClientException', BAD_TOKEN_MESSAGE,
       `unknown access key id '${accessKeyId}'`, { accessKeyId });
+  }
+  if (entry.expires && Date.now() / 1000 > entry.expires) {
+    return reject('ExpiredTokenException', 'The security token included in the request is expired',
+      `temporary key expired ${Math.round(Date.now() / 1000 - entry.expires)} s ago`, { accessKeyId });
   }
 
   const token = headers['x-amz-security-token'];
@@ -1035,6 +1068,9 @@ function main() {
   process.on('SIGINT', shutdown);
 }
 
-module.exports = { verifyRequest, parseCredentials, parseAuthorization, countItems, createProxy };
+module.exports = {
+  verifyRequest, parseCredentials, parseAuthorization, countItems, createProxy,
+  issuedCredential, issueCredential,
+};
 
 if (require.main === module) main();

@@ -26,7 +26,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests item_conditions empty_pages limits key_conditions type_guards exact_numbers token_rows batch_retry retries page_memory writes writes_tx}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests item_conditions empty_pages limits key_conditions type_guards exact_numbers token_rows batch_retry retries page_memory writes writes_tx credentials}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
@@ -50,6 +50,7 @@ cleanup() {
 	bash test/stack.sh stop "$stack" >/dev/null 2>&1 || true
 	[[ -n "${blackhole_pid:-}" ]] && kill "$blackhole_pid" 2>/dev/null || true
 	[[ -n "${hostile_pid:-}" ]] && kill "$hostile_pid" 2>/dev/null || true
+	[[ -n "${credstub_pid:-}" ]] && kill "$credstub_pid" 2>/dev/null || true
 	local d
 	# the private installations go; of a failed run the chroots keep the logs
 	rm -rf "$work"/pg*/tree
@@ -198,6 +199,7 @@ run_cell() {
 		AWS_SECRET_ACCESS_KEY="$DYNAMO_SECRET_ACCESS_KEY" \
 		BLACKHOLE_ENDPOINT="$BLACKHOLE_ENDPOINT" DEAD_ENDPOINT="$DEAD_ENDPOINT" \
 		HOSTILE_ENDPOINT="$HOSTILE_ENDPOINT" HOSTILE_PORT="$HOSTILE_PORT" \
+		CREDSTUB_ENDPOINT="$CREDSTUB_ENDPOINT" CREDSTUB_PORT="$CREDSTUB_PORT" \
 		"$pg_regress" --temp-instance="$dir/tmp_check" --no-locale \
 		--bindir="$bindir" --inputdir=. --outputdir=. \
 		--dbname=contrib_regression "${tests[@]}" 2>&1 | tee "$log" || true
@@ -247,6 +249,10 @@ HOSTILE_PORT=$(free_port)
 node test/hostile.js "$HOSTILE_PORT" &
 hostile_pid=$!
 export HOSTILE_PORT HOSTILE_ENDPOINT="http://127.0.0.1:$HOSTILE_PORT"
+# stand-ins for STS, instance metadata and the container credentials
+# endpoint (test/credstub.js), started with each server's test keys
+CREDSTUB_PORT=$(free_port)
+export CREDSTUB_PORT CREDSTUB_ENDPOINT="http://127.0.0.1:$CREDSTUB_PORT"
 
 # --- each server, its data, and every version against it ---
 for server in "${SERVERS[@]}"; do
@@ -254,9 +260,15 @@ for server in "${SERVERS[@]}"; do
 	# shellcheck disable=SC1091
 	source "$stack/env"
 	node test/load.js
+	STUB_CREDENTIALS="$DYNAMO_ACCESS_KEY_ID:$DYNAMO_SECRET_ACCESS_KEY,$DYNAMO_SESSION_KEY_ID:$DYNAMO_SESSION_SECRET:$DYNAMO_SESSION_TOKEN" \
+		node test/credstub.js "$CREDSTUB_PORT" &
+	credstub_pid=$!
 	for pg in "${PGS[@]}"; do
 		run_cell "$pg" "$server"
 	done
+	kill "$credstub_pid" 2>/dev/null || true
+	wait "$credstub_pid" 2>/dev/null || true
+	credstub_pid=
 	bash test/stack.sh stop "$stack"
 done
 
