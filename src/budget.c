@@ -9,10 +9,13 @@
  * dyn_stat_request how each request ended; the page parser tells
  * dyn_account_page what each page read and cost (DynExpect.account).
  *
- * A bucket holds no credit: a request waits until the capacity of those
- * before it is paid for at the budget's rate, so that over any stretch of
- * a read the capacity consumed stays under the budget (by at most the
- * requests in flight at once).  Buckets live in shared memory, one per
+ * The bucket banks no credit: a request waits until the capacity of the
+ * reads before it is paid for at the budget's rate, counted from when the
+ * last of them was sent (its flight overlaps the wait it pays for), so
+ * requests are spaced by their capacity / rate and a read of C units takes
+ * at least (C - its last page's) / rate.  Over any stretch of a read the
+ * capacity consumed stays under the budget, by at most the requests in
+ * flight at once.  Buckets live in shared memory, one per
  * server or foreign table for every backend, when the library is loaded
  * through shared_preload_libraries; else each backend has its own.
  * Statistics are per backend.
@@ -50,8 +53,8 @@ typedef struct DynBucketKey
 typedef struct DynBucket
 {
 	DynBucketKey key;
-	double		tokens;			/* capacity units; below 0: owed */
-	TimestampTz updated;
+	TimestampTz next_free;		/* when the capacity charged is paid for */
+	TimestampTz last_send;		/* when the last request went */
 } DynBucket;
 
 typedef struct DynBudgetShared
@@ -273,22 +276,34 @@ dyn_budget_paced(const char *operation)
 		strcmp(operation, "GetItem") == 0 || strcmp(operation, "BatchGetItem") == 0;
 }
 
-/* Refill a bucket to now at rate, never above 0; then take charge from it. */
-static double
+/*
+ * Step a bucket: with charge 0, a request that wants to go now (go: it
+ * goes if the capacity before it is paid for, and is the last sent);
+ * else charge units consumed at rate.  Returns the microseconds still
+ * owed.
+ */
+static int64
 dyn_bucket_step(DynBucket *b, double rate, double charge, TimestampTz now)
 {
-	if (b->updated != 0 && now > b->updated)
-		b->tokens = Min(0, b->tokens + rate * (double) (now - b->updated) / USECS_PER_SEC);
-	b->updated = now;
-	b->tokens -= charge;
-	return b->tokens;
+	if (charge > 0)
+	{
+		b->next_free = Max(b->next_free, b->last_send) +
+			(TimestampTz) (charge / rate * USECS_PER_SEC);
+		return Max(0, b->next_free - now);
+	}
+	if (now >= b->next_free)
+	{
+		b->last_send = now;
+		return 0;
+	}
+	return b->next_free - now;
 }
 
 /*
- * Take charge units from the bucket of the options' budget (0: only look);
- * return what it holds after, below 0 when capacity is owed.
+ * Step the bucket of the options' budget (see dyn_bucket_step): in shared
+ * memory when there is room there, else this backend's.
  */
-static double
+static int64
 dyn_bucket_take(const DynOptions *opts, double charge)
 {
 	DynBucketKey key;
@@ -303,7 +318,7 @@ dyn_bucket_take(const DynOptions *opts, double charge)
 
 	if (BudgetShared)
 	{
-		double		tokens = 0;
+		int64		owed = 0;
 
 		found = false;
 		SpinLockAcquire(&BudgetShared->mutex);
@@ -317,15 +332,15 @@ dyn_bucket_take(const DynOptions *opts, double charge)
 		{
 			b = &BudgetShared->buckets[BudgetShared->nbuckets++];
 			b->key = key;
-			b->tokens = 0;
-			b->updated = 0;
+			b->next_free = 0;
+			b->last_send = 0;
 			found = true;
 		}
 		if (found)
-			tokens = dyn_bucket_step(b, rate, charge, now);
+			owed = dyn_bucket_step(b, rate, charge, now);
 		SpinLockRelease(&BudgetShared->mutex);
 		if (found)
-			return tokens;
+			return owed;
 		/* no room left in shared memory: this backend's own bucket */
 	}
 
@@ -342,29 +357,28 @@ dyn_bucket_take(const DynOptions *opts, double charge)
 	b = hash_search(LocalBuckets, &key, HASH_ENTER, &found);
 	if (!found)
 	{
-		b->tokens = 0;
-		b->updated = 0;
+		b->next_free = 0;
+		b->last_send = 0;
 	}
 	return dyn_bucket_step(b, rate, charge, now);
 }
 
 /*
  * Before a read is sent: how long, in milliseconds, until the capacity of
- * the reads before it is paid for at the budget's rate; 0 when it may go.
+ * the reads before it is paid for at the budget's rate; 0 when it may go
+ * (and then it counts as sent).
  * connection.c waits, moving transfers in flight on meanwhile, and asks
  * again.
  */
 long
 dyn_budget_wait_ms(const DynOptions *opts, const char *operation)
 {
-	double		owed;
+	int64		owed;
 
 	if (opts->read_capacity_per_second <= 0 || !dyn_budget_paced(operation))
 		return 0;
-	owed = -dyn_bucket_take(opts, 0);
-	if (owed <= 0)
-		return 0;
-	return Max(1, (long) ceil(owed / opts->read_capacity_per_second * 1000.0));
+	owed = dyn_bucket_take(opts, 0);
+	return owed <= 0 ? 0 : Max(1, (long) ((owed + 999) / 1000));
 }
 
 /* A read waited ms for the budget. */
