@@ -165,6 +165,11 @@ SELECT extract(epoch FROM clock_timestamp() - t.began) * 1000 >=
 SELECT proxy_reset();
 SELECT count(*) FROM b_paging;
 SELECT * FROM proxy_requests('Scan');
+-- the paging functions' requests (sent one at a time) are paced too
+SELECT dynomite_stat_reset('b_paging');
+SELECT count(*) FROM dynomite_pages('b_paging');
+SELECT scan_requests, budget_waits > 0 AS waited
+  FROM dynomite_stat_tables WHERE foreign_table = 'b_paging'::regclass;
 -- EXPLAIN ANALYZE: the budget, capacity and throttles of the scan
 SELECT regexp_replace(line, '[0-9]+\.[0-9] units', 'N units')
   FROM explain_analyze('SELECT * FROM b_paging') AS line
