@@ -7,7 +7,10 @@
  *		access description, DynPlan: the operation, table or index, key
  *		conditions, filter, projection, limit, direction, streams and token
  *		scope.  Its costs are estimated here, and its serialization into
- *		fdw_private and custom_private lives here beside it.
+ *		fdw_private and custom_private lives here beside it; so does the
+ *		full-scan guard: whether a plan Scans the whole table, what would
+ *		make it a Query or GetItem, its capacity from the table's size, and
+ *		the refusal while the guard is on.
  *
  * Every reader uses the same choice, so a rule of DynamoDB's about which
  * request may carry what (a Query's filter may not name key attributes, a

@@ -3,8 +3,9 @@
  *		HTTP connections to DynamoDB: one libcurl handle per user mapping,
  *		cached for the life of the backend so that keep-alive connections are
  *		reused, and dropped when the server or user mapping changes.  Sends
- *		signed requests, retries what may be retried with backoff, and stays
- *		cancellable throughout.
+ *		signed requests, each read paced by its read budget (budget.c) first,
+ *		retries what may be retried with backoff, counts how each request
+ *		ended in the table's statistics, and stays cancellable throughout.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
