@@ -22,8 +22,9 @@ OBJS = \
 	src/write_convert.o \
 	src/modify.o \
 	src/credentials.o \
+	src/budget.o \
 	src/sigv4.o
-DATA = dynomite_fdw--0.1.sql
+DATA = dynomite_fdw--0.1.sql dynomite_fdw--0.1--0.2.sql
 PGFILEDESC = "dynomite_fdw - foreign data wrapper for Amazon DynamoDB"
 
 PKG_CONFIG ?= pkg-config

@@ -7,7 +7,7 @@
 #
 #   bash bench/run.sh [--items N | --million] [--runs R] [--replay]
 #                     [--delay-ms D] [--page-size P] [--only LIST] [--out FILE]
-#                     [--no-build | --library FILE]
+#                     [--no-build | --library FILE] [--budget N]
 #
 # Everything it starts is stopped on exit.  BENCH_KEEP=1 keeps the work
 # directory (recorded pages, logs, raw results) and says where it is.
@@ -25,6 +25,7 @@ ONLY=""
 OUT=""
 NO_BUILD=0
 LIBRARY=""
+BUDGET=0
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-1200}	# seconds, for any one run of a contender
 TABLE=bench_items
 
@@ -45,11 +46,12 @@ while (($#)); do
 	--no-build) NO_BUILD=1; shift ;;
 	--library) LIBRARY=$(realpath "${2:?}"); shift 2 ;;
 	--out) OUT=${2:?}; shift 2 ;;
+	--budget) BUDGET=${2:?}; shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-for v in ITEMS RUNS DELAY_MS PAGE_SIZE; do
+for v in ITEMS RUNS DELAY_MS PAGE_SIZE BUDGET; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "run.sh: $v must be a whole number" >&2; exit 2; }
 done
 ((ITEMS > 0 && RUNS > 0)) || { echo "run.sh: --items and --runs must be positive" >&2; exit 2; }
@@ -113,6 +115,7 @@ mkdir -p "$work/bin" "$work/rec" "$work/runs" "$work/lib"
 chmod 755 "$work/lib"
 dynalite_pid=""
 replay_pid=""
+proxy_pid=""
 pg_started=0
 cleanup() {
 	local rc=$?
@@ -121,7 +124,7 @@ cleanup() {
 		runuser -u postgres -- "$bindir/pg_ctl" -D "$work/pgdata" -m fast -t 30 stop >/dev/null 2>&1 ||
 			runuser -u postgres -- "$bindir/pg_ctl" -D "$work/pgdata" -m immediate -t 30 stop >/dev/null 2>&1
 	fi
-	for pid in $replay_pid $dynalite_pid; do
+	for pid in $proxy_pid $replay_pid $dynalite_pid; do
 		kill -TERM "$pid" 2>/dev/null || continue
 		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null
@@ -507,6 +510,89 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 
+# ---------------------------------------------------------------- read budget
+# --budget N: the same table read through the test proxy (which keeps when
+# each request came in and its answer ended, and the ConsumedCapacity it
+# carried) by a foreign table with read_capacity_per_second N, once without
+# the budget and once with it
+budget_report="$work/budget.md"
+: >"$budget_report"
+if ((BUDGET > 0)); then
+	proxy_port=$(free_port)
+	PROXY_URL="http://127.0.0.1:$proxy_port"
+	PROXY_CREDENTIALS="AKIDBENCHFDW:bench-fdw-secret" node test/proxy.js --port "$proxy_port" \
+		--upstream "$DYNALITE" </dev/null >"$work/proxy.log" 2>&1 &
+	proxy_pid=$!
+	wait_http proxy "$proxy_pid" "$PROXY_URL/__peak"
+	psql_q <<SQL
+CREATE SERVER paced FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint '$PROXY_URL');
+CREATE USER MAPPING FOR CURRENT_USER SERVER paced
+  OPTIONS (access_key_id 'AKIDBENCHFDW', secret_access_key 'bench-fdw-secret');
+CREATE FOREIGN TABLE paced_free ($columns) SERVER paced OPTIONS (table '$TABLE'$page_opt);
+CREATE FOREIGN TABLE paced_items ($columns) SERVER paced
+  OPTIONS (table '$TABLE', read_capacity_per_second '$BUDGET'$page_opt);
+SQL
+	# budget_scan TABLE: wall ms, rows, and the statistics of one COPY of
+	# TABLE; the proxy's times of its Scans into $work/times-TABLE.tsv
+	budget_scan() {
+		local out
+		curl -sf -o /dev/null -X POST "$PROXY_URL/__reset"
+		out=$(psql_q -At <<SQL
+EXPLAIN SELECT * FROM $1;
+SELECT dynomite_stat_reset();
+\\timing on
+COPY (SELECT * FROM $1) TO '/dev/null';
+\\timing off
+\\echo ROWS :ROW_COUNT
+SELECT 'STAT requests=' || scan_requests || ' capacity=' || capacity_units ||
+       ' waits=' || budget_waits || ' wait_ms=' || round(budget_wait_ms::numeric)
+  FROM dynomite_stat_tables WHERE foreign_table = '$1'::regclass;
+SQL
+		) || { echo "$out" >&2; return 1; }
+		curl -sf "$PROXY_URL/__times?format=tsv" | awk -F'\t' '$2 ~ /Scan$/' >"$work/times-$1.tsv"
+		echo "wall_ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)" \
+			"rows=$(sed -n 's/^ROWS //p' <<<"$out") $(sed -n 's/^STAT //p' <<<"$out")"
+	}
+	free_line=$(budget_scan paced_free) || die "the unpaced scan through the proxy failed"
+	log "without a budget: $free_line"
+	paced_line=$(budget_scan paced_items) || die "the paced scan failed"
+	log "with $BUDGET units/s: $paced_line"
+	# the capacity the proxy saw, and the last page's (no wait follows it)
+	read -r cap_total cap_last pages < <(awk -F'\t' '{t += $5; l = $5; n++} END {printf "%s %s %d\n", t, l, n}' \
+		"$work/times-paced_items.tsv")
+	{
+		echo
+		echo "#### read budget: $BUDGET capacity units a second"
+		echo
+		echo "A COPY of the table through the test proxy, by a foreign table with \`read_capacity_per_second '$BUDGET'\` and by one without."
+		echo
+		echo "| read | wall s | rows | Scan requests | capacity units (proxy) | budget waits | budget wait s | (capacity - last page) / budget s | capacity / budget s | wall / (capacity / budget) |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		for line in "without budget|$free_line" "$BUDGET units/s|$paced_line"; do
+			name=${line%%|*}
+			l=${line#*|}
+			awk -v name="$name" -v w="$(kv wall_ms "$l")" -v rows="$(kv rows "$l")" -v req="$(kv requests "$l")" \
+				-v waits="$(kv waits "$l")" -v wms="$(kv wait_ms "$l")" -v c="$cap_total" -v last="$cap_last" -v b="$BUDGET" \
+				'BEGIN { if (waits == 0 && name == "without budget")
+				           printf "| %s | %.3f | %s | %s | (not asked) | %s | %.3f | | | |\n", name, w / 1000, rows, req, waits, wms / 1000
+				         else
+				           printf "| %s | %.3f | %s | %s | %.1f | %s | %.3f | %.3f | %.3f | %.3f |\n",
+				             name, w / 1000, rows, req, c, waits, wms / 1000, (c - last) / b, c / b, (w / 1000) / (c / b) }'
+		done
+		echo
+		echo "The proxy's times of the paced Scans (ms from the first request; gap: from the answer before to this request):"
+		echo
+		echo "| request | came in ms | answered ms | gap ms | capacity units |"
+		echo "|---:|---:|---:|---:|---:|"
+		awk -F'\t' -v n="$pages" '
+			NR == 1 { base = $3 }
+			{ gap = (NR > 1) ? $3 - prev : 0; prev = $4
+			  if (n <= 30 || NR <= 20 || NR > n - 5) printf "| %d | %d | %d | %d | %s |\n", NR, $3 - base, $4 - base, gap, $5
+			  else if (NR == 21) print "| ... | | | | |" }' "$work/times-paced_items.tsv"
+	} >"$budget_report"
+fi
+
 # ---------------------------------------------------------------- report
 notes() {
 	case "$1" in
@@ -573,6 +659,7 @@ report="$work/report.md"
 		echo
 		echo "**$failures runs failed: see the log above the table.**"
 	fi
+	cat "$budget_report"
 } >"$report"
 cat "$report"
 [[ -n "$OUT" ]] && cp "$report" "$OUT"

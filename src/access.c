@@ -7,7 +7,10 @@
  *		access description, DynPlan: the operation, table or index, key
  *		conditions, filter, projection, limit, direction, streams and token
  *		scope.  Its costs are estimated here, and its serialization into
- *		fdw_private and custom_private lives here beside it.
+ *		fdw_private and custom_private lives here beside it; so does the
+ *		full-scan guard: whether a plan Scans the whole table, what would
+ *		make it a Query or GetItem, its capacity from the table's size, and
+ *		the refusal while the guard is on.
  *
  * Every reader uses the same choice, so a rule of DynamoDB's about which
  * request may carry what (a Query's filter may not name key attributes, a
@@ -525,6 +528,105 @@ dyn_add_token_key(List **keys, const char *name, char type)
 	*keys = lappend(*keys, makeInteger(type));
 }
 
+/* ---------------------------------------------------------------------
+ * The full-scan guard
+ * ---------------------------------------------------------------------
+ */
+
+/* Read capacity units of reading every byte of the table once. */
+#define DYN_CAPACITY_UNIT_BYTES	4096.0
+
+/*
+ * What would make a Scan of the whole table (or index) a Query or GetItem,
+ * for the hint of the error that refuses it.  A LIMIT does not: DynamoDB
+ * still Scans, and whatever is checked locally may read on to the end.
+ */
+static char *
+dyn_full_scan_hint(DynRelInfo *ri)
+{
+	StringInfoData buf;
+	const DynKeySchema *tkey;
+	ListCell   *lc;
+
+	if (ri->info == NULL)
+		return pstrdup("Set the foreign table's pushdown option to true and give a condition on the table's partition key.");
+	initStringInfo(&buf);
+	tkey = &ri->info->key;
+	if (ri->opts->index)
+	{
+		foreach(lc, ri->info->indexes)
+		{
+			DynIndex   *index = lfirst(lc);
+
+			if (strcmp(index->name, ri->opts->index) == 0)
+				appendStringInfo(&buf, "Give = on \"%s\", the partition key of index \"%s\", for a Query.",
+								 index->key.hash, index->name);
+		}
+		return buf.data;
+	}
+	appendStringInfo(&buf, "Give = or IN on the partition key \"%s\" for a Query", tkey->hash);
+	if (tkey->range)
+		appendStringInfo(&buf, " (with = on the sort key \"%s\" too, a GetItem)", tkey->range);
+	else
+		appendStringInfoString(&buf, " (= alone is a GetItem)");
+	foreach(lc, ri->info->indexes)
+	{
+		DynIndex   *index = lfirst(lc);
+
+		if (index->global)
+			appendStringInfo(&buf, ", or = on \"%s\" for a Query of index \"%s\"",
+							 index->key.hash, index->name);
+	}
+	appendStringInfoChar(&buf, '.');
+	return buf.data;
+}
+
+/*
+ * A Scan's read capacity from the table's size: a unit per 4 KB read
+ * strongly consistently, half that eventually consistently.  -1 where the
+ * size is not known (pushdown off: no DescribeTable).
+ */
+static double
+dyn_scan_capacity(DynRelInfo *ri, bool consistent_read)
+{
+	double		units;
+
+	if (ri->info == NULL)
+		return -1;
+	units = ceil(ri->info->size_bytes / DYN_CAPACITY_UNIT_BYTES);
+	return consistent_read ? units : units / 2;
+}
+
+/*
+ * Whether a plan that Scans the whole table may not run: the setting
+ * dynomite_fdw.allow_full_scan, or the table's (else the server's) option
+ * allow_full_scan, is off.  Decided when it would run, so that a plan kept
+ * by a prepared statement follows the setting of the moment.
+ */
+bool
+dyn_full_scan_refused(const DynPlan *plan, const DynOptions *opts)
+{
+	return plan->full_scan_hint != NULL && !plan->nothing &&
+		(!dyn_allow_full_scan || !opts->allow_full_scan);
+}
+
+/* Refuse a plan that Scans the whole table where that may not run. */
+void
+dyn_refuse_full_scan(const DynPlan *plan, const DynOptions *opts)
+{
+	if (!dyn_full_scan_refused(plan, opts))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("full scan of DynamoDB table \"%s\" refused", opts->table),
+			 !dyn_allow_full_scan ?
+			 errdetail("The query would Scan the whole %s, and dynomite_fdw.allow_full_scan is off.",
+					   plan->index ? "index" : "table") :
+			 errdetail("The query would Scan the whole %s, and the option allow_full_scan of foreign table \"%s\" or its server is off.",
+					   plan->index ? "index" : "table", get_rel_name(opts->relid)),
+			 errhint("%s", plan->full_scan_hint)));
+}
+
 /*
  * Choose the cheapest request that gives the exact answer for these
  * conditions, and where to start (start_token: a next_token, or for the
@@ -548,6 +650,7 @@ dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token, DynAccess *a
 	acc->plan.start_token = start_token;
 	acc->plan.start_token_idx = -1;
 	acc->plan.exact_filters = ri->exact;
+	acc->plan.scan_capacity = -1;
 	if (ri->info == NULL)
 	{
 		if (start_token)
@@ -557,6 +660,7 @@ dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token, DynAccess *a
 					 errhint("Resuming needs the table's key schema; set the foreign table's pushdown option to true.")));
 		foreach(lc, clauses)
 			acc->local = lappend(acc->local, ((DynClause *) lfirst(lc))->rinfo);
+		acc->plan.full_scan_hint = dyn_full_scan_hint(ri);
 		dyn_cost_access(ri, &kc, acc);
 		return;
 	}
@@ -613,6 +717,12 @@ dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token, DynAccess *a
 	{
 		dyn_add_token_key(&acc->plan.token_keys, kc.index->key.hash, kc.index->key.hash_type);
 		dyn_add_token_key(&acc->plan.token_keys, kc.index->key.range, kc.index->key.range_type);
+	}
+	if (kc.op == DYN_OP_SCAN)
+	{
+		/* the whole table or index: what the full-scan guard looks at */
+		acc->plan.full_scan_hint = dyn_full_scan_hint(ri);
+		acc->plan.scan_capacity = dyn_scan_capacity(ri, acc->plan.consistent_read);
 	}
 	dyn_cost_access(ri, &kc, acc);
 }
@@ -759,6 +869,8 @@ enum DynPlanPrivate
 	DynPrivProjectionOptional,	/* Boolean */
 	DynPrivStreams,				/* Integer */
 	DynPrivNothing,				/* Boolean */
+	DynPrivFullScanHint,		/* String, "" for no Scan of the whole table */
+	DynPrivScanCapacity,		/* Float: a Scan's read capacity, or -1 */
 	DynPrivCount				/* the length of the list */
 };
 
@@ -825,6 +937,9 @@ dyn_serialize_plan(const DynPlan *plan)
 	fields[DynPrivProjectionOptional] = (Node *) makeBoolean(plan->projection_optional);
 	fields[DynPrivStreams] = (Node *) makeInteger(plan->streams);
 	fields[DynPrivNothing] = (Node *) makeBoolean(plan->nothing);
+	fields[DynPrivFullScanHint] =
+		(Node *) makeString(pstrdup(plan->full_scan_hint ? plan->full_scan_hint : ""));
+	fields[DynPrivScanCapacity] = (Node *) makeFloat(psprintf("%.17g", plan->scan_capacity));
 	for (int i = 0; i < DynPrivCount; i++)
 		result = lappend(result, fields[i]);
 	return result;
@@ -873,5 +988,8 @@ dyn_deserialize_plan(List *private)
 	plan->projection_optional = boolVal(list_nth(private, DynPrivProjectionOptional));
 	plan->streams = intVal(list_nth(private, DynPrivStreams));
 	plan->nothing = boolVal(list_nth(private, DynPrivNothing));
+	index = strVal(list_nth(private, DynPrivFullScanHint));
+	plan->full_scan_hint = *index ? index : NULL;
+	plan->scan_capacity = floatVal(list_nth(private, DynPrivScanCapacity));
 	return plan;
 }

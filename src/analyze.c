@@ -98,6 +98,9 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	req.op = DYN_OP_SCAN;
 	req.table = opts->table;
 	req.limit = opts->page_size;
+	req.capacity = dyn_budget_active(opts);
+	expect.account = dyn_account_page;
+	expect.account_arg = opts;
 	if (whole_items)
 		req.projection = NIL;
 	dyn_add_projection_names(&req, req.projection);

@@ -154,7 +154,8 @@
 #endif
 
 /*
- * Wait events while a request is in flight and between retries: named ones
+ * Wait events while a request is in flight, between retries and while the
+ * read budget paces: named ones
  * from 17 on, registered on first use; PG_WAIT_EXTENSION before.
  */
 #include "utils/wait_event.h"
@@ -177,9 +178,19 @@ dyn_backoff_wait_event(void)
 		event = WaitEventExtensionNew("DynamoDBRetryWait");
 	return event;
 }
+static inline uint32
+dyn_budget_wait_event(void)
+{
+	static uint32 event = 0;
+
+	if (event == 0)
+		event = WaitEventExtensionNew("DynamoDBBudgetWait");
+	return event;
+}
 #else
 #define dyn_request_wait_event()	PG_WAIT_EXTENSION
 #define dyn_backoff_wait_event()	PG_WAIT_EXTENSION
+#define dyn_budget_wait_event()		PG_WAIT_EXTENSION
 #endif
 
 /*

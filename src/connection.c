@@ -3,8 +3,9 @@
  *		HTTP connections to DynamoDB: one libcurl handle per user mapping,
  *		cached for the life of the backend so that keep-alive connections are
  *		reused, and dropped when the server or user mapping changes.  Sends
- *		signed requests, retries what may be retried with backoff, and stays
- *		cancellable throughout.
+ *		signed requests, each read paced by its read budget (budget.c) first,
+ *		retries what may be retried with backoff, counts how each request
+ *		ended in the table's statistics, and stays cancellable throughout.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -353,6 +354,34 @@ dyn_poll(DynConnection *conn)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Wait until the read budget lets a request go, looking at interrupts
+ * every DYN_POLL_MS; requests of a scan in flight move on meanwhile.
+ */
+static void
+dyn_pace(DynConnection *conn, DynOptions *opts, const char *operation)
+{
+	TimestampTz began = 0;
+	long		wait_ms;
+
+	while ((wait_ms = dyn_budget_wait_ms(opts, operation)) > 0)
+	{
+		CURLMcode	mc;
+
+		if (began == 0)
+			began = GetCurrentTimestamp();
+		pgstat_report_wait_start(dyn_budget_wait_event());
+		mc = curl_multi_poll(conn->multi, NULL, 0, (int) Min(wait_ms, DYN_POLL_MS), NULL);
+		pgstat_report_wait_end();
+		if (mc != CURLM_OK)
+			elog(ERROR, "curl_multi_poll failed: %s", curl_multi_strerror(mc));
+		CHECK_FOR_INTERRUPTS();
+		dyn_async_progress(conn);
+	}
+	if (began != 0)
+		dyn_budget_waited(opts, (double) (GetCurrentTimestamp() - began) / 1000.0);
+}
+
 /* Drive transfers until *done is set. */
 static void
 dyn_drive(DynConnection *conn, bool *done)
@@ -556,19 +585,22 @@ dyn_report_curl_error(DynConnection *conn, DynOptions *opts, const char *operati
 /*
  * Send one DynamoDB request and return its successful response.  Errors
  * that may pass (throttling, 5xx, broken connections) are retried up to
- * max_retries times, of which tried (tries made already, elsewhere) are
- * used; every other failure is raised as an error that says how many
- * tries were made.
+ * max_retries times, of which tried (tries made already, elsewhere, throttled
+ * of them throttled) are used; every other failure is raised as an error
+ * that says how many tries were made.  Each try of a read waits for the
+ * read budget first; the request's end is counted in the table's
+ * statistics.
  */
 static bool
 dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 				  const char *payload, size_t payload_len, DynResponse *resp, int tried,
-				  const char *accepted_error)
+				  int throttled, const char *accepted_error)
 {
 	char	   *target = psprintf(DYN_TARGET_PREFIX "%s", operation);
 	char	   *url = psprintf("%s/", opts->endpoint);
 	bool		stale_retry_used = false;
 	int			tries = tried;
+	int			throttles = throttled;
 
 	initStringInfo(&resp->body);
 	dyn_sink_reset(&conn->sink, &resp->body, operation);
@@ -587,6 +619,7 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 		DynError	err;
 
 		CHECK_FOR_INTERRUPTS();
+		dyn_pace(conn, opts, operation);
 		resetStringInfo(&resp->body);
 		conn->sink.too_large = false;
 		conn->sink.out_of_memory = false;
@@ -623,6 +656,7 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 				dyn_backoff(attempt);
 				continue;
 			}
+			dyn_stat_request(opts, operation, tries - 1, throttles, true);
 			dyn_report_curl_error(conn, opts, operation, rc, tries);
 		}
 
@@ -635,18 +669,25 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 		{
 			/* an answer, not an error: the caller reads the body */
 			resp->retries = tries - 1;
+			resp->throttles = throttles;
+			dyn_stat_request(opts, operation, tries - 1, throttles, false);
 			pfree(target);
 			pfree(url);
 			return false;
 		}
+		if (dyn_error_is_throttle(resp->status, &err))
+			throttles++;
 		if (dyn_error_is_retryable(resp->status, &err) && attempt < opts->max_retries)
 		{
 			dyn_backoff(attempt);
 			continue;
 		}
+		dyn_stat_request(opts, operation, tries - 1, throttles, true);
 		dyn_report_error(operation, opts, resp->status, &err, tries);
 	}
 	resp->retries = tries - 1;
+	resp->throttles = throttles;
+	dyn_stat_request(opts, operation, tries - 1, throttles, false);
 
 	pfree(target);
 	pfree(url);
@@ -657,7 +698,7 @@ void
 dyn_request(DynConnection *conn, DynOptions *opts, const char *operation,
 			const char *payload, size_t payload_len, DynResponse *resp)
 {
-	(void) dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0, NULL);
+	(void) dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0, 0, NULL);
 }
 
 /*
@@ -670,7 +711,7 @@ dyn_request_accepting(DynConnection *conn, DynOptions *opts, const char *operati
 					  const char *payload, size_t payload_len, DynResponse *resp,
 					  const char *accepted_error)
 {
-	return dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0,
+	return dyn_request_after(conn, opts, operation, payload, payload_len, resp, 0, 0,
 							 accepted_error);
 }
 
@@ -745,6 +786,7 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	CURLMcode	mc;
 
 	dyn_async_detach(a);
+	dyn_pace(a->conn, opts, operation);
 	a->done = false;
 	a->rc = CURLE_OK;
 	a->errbuf[0] = '\0';
@@ -848,10 +890,12 @@ void
 dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 {
 	long		status = 0;
+	int			throttled = 0;
 
 	Assert(a->done);
 	dyn_async_detach(a);
 	resp->retries = 0;
+	resp->throttles = 0;
 	resp->status = 0;
 	if (a->rc != CURLE_OK)
 		dyn_sink_check(&a->sink, opts, a->operation);
@@ -861,6 +905,7 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 	{
 		resp->status = status;
 		resp->body = *a->body;
+		dyn_stat_request(opts, a->operation, 0, 0, false);
 		return;
 	}
 	if (a->rc == CURLE_OK)
@@ -868,12 +913,17 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 		DynError	err;
 
 		dyn_parse_error(a->body->data, a->body->len, &err);
+		throttled = dyn_error_is_throttle(status, &err) ? 1 : 0;
 		if (!dyn_error_is_retryable(status, &err) || opts->max_retries == 0)
+		{
+			dyn_stat_request(opts, a->operation, 0, throttled, true);
 			dyn_report_error(a->operation, opts, status, &err, 1);
+		}
 	}
 	else if (opts->max_retries == 0 && !dyn_curl_error_is_stale(a->rc))
 	{
 		strlcpy(a->conn->errbuf, a->errbuf, sizeof(a->conn->errbuf));
+		dyn_stat_request(opts, a->operation, 0, 0, true);
 		dyn_report_curl_error(a->conn, opts, a->operation, a->rc, 1);
 	}
 
@@ -885,7 +935,7 @@ dyn_async_finish(DynAsync *a, DynOptions *opts, DynResponse *resp)
 	if (!dyn_curl_error_is_stale(a->rc))
 		dyn_backoff(0);
 	(void) dyn_request_after(a->conn, opts, a->operation, a->payload, a->payload_len, resp,
-							 dyn_curl_error_is_stale(a->rc) ? 0 : 1, NULL);
+							 dyn_curl_error_is_stale(a->rc) ? 0 : 1, throttled, NULL);
 }
 
 /* ---------------------------------------------------------------------

@@ -122,6 +122,13 @@ dyn_error_is_retryable(long status, const DynError *err)
 		dyn_type_is(err, "LimitExceededException");
 }
 
+/* DynamoDB refused the request for the capacity or request rate it took. */
+bool
+dyn_error_is_throttle(long status, const DynError *err)
+{
+	return status < 500 && dyn_error_is_retryable(status, err);
+}
+
 /* The request in an error's context, and how often it was sent. */
 static int
 dyn_error_context_table(const DynOptions *opts, const char *operation, int tries)
@@ -173,7 +180,7 @@ dyn_report_error(const char *operation, const DynOptions *opts, long status,
 		sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
 		msg = "DynamoDB denied access";
 	}
-	else if (dyn_error_is_retryable(status, err) && status < 500)
+	else if (dyn_error_is_throttle(status, err))
 	{
 		sqlstate = ERRCODE_INSUFFICIENT_RESOURCES;
 		msg = "DynamoDB throttled the request";
@@ -1304,6 +1311,8 @@ dyn_parse_page(const char *body, size_t len, DynPage *page, const DynExpect *e,
 	if (trail && page->last_key)
 		dyn_key_trail_step(trail, e, page->last_key);
 	MemoryContextSwitchTo(oldcxt);
+	if (e->account)
+		e->account(e->account_arg, page);
 }
 
 /* A key in one form for all ways of writing it, to compare keys by. */

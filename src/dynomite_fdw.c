@@ -9,12 +9,34 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
+#include "utils/guc.h"
 
 #include "dynomite_fdw.h"
 
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(dynomite_fdw_handler);
+
+/* Settings; the options of the same names are option.c's. */
+bool		dyn_allow_full_scan = true;
+double		dyn_max_read_capacity_per_query = 0;
+
+static void
+dyn_define_settings(void)
+{
+	DefineCustomBoolVariable("dynomite_fdw.allow_full_scan",
+							 "Lets a query Scan the whole of a DynamoDB table.",
+							 "When off, a query that would Scan a whole table or index is refused "
+							 "when it runs; EXPLAIN still shows its plan.",
+							 &dyn_allow_full_scan, true, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("dynomite_fdw.max_read_capacity_per_query",
+							 "The most read capacity units one statement may consume in DynamoDB.",
+							 "0 sets no cap.",
+							 &dyn_max_read_capacity_per_query, 0, 0, 1e12, PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("dynomite_fdw");
+}
 
 void
 _PG_init(void)
@@ -24,6 +46,8 @@ _PG_init(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not initialize libcurl")));
+	dyn_define_settings();
+	dyn_budget_shmem_init();
 	dyn_join_init();
 	dyn_paging_init();
 	dyn_modify_init();

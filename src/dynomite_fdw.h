@@ -36,6 +36,9 @@ typedef struct json_object DynJson;
 /* Every option of a foreign table, merged from server, mapping and table. */
 typedef struct DynOptions
 {
+	Oid			relid;			/* the foreign table; InvalidOid for a
+								 * server's own requests */
+	Oid			serverid;
 	/* server */
 	char	   *region;
 	char	   *endpoint;		/* full URL, never NULL once merged */
@@ -63,6 +66,11 @@ typedef struct DynOptions
 	bool		overwrite;		/* INSERT as plain, unconditional puts */
 	int			batch_size;		/* rows an INSERT hands over at once */
 	bool		transactional;	/* writes held until COMMIT */
+	/* reads (server, or table) */
+	double		read_capacity_per_second;	/* 0: no budget */
+	bool		budget_per_table;	/* the table's own budget, not the
+									 * server's */
+	bool		allow_full_scan;	/* a Scan of the whole table may run */
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);
@@ -91,6 +99,7 @@ typedef struct DynResponse
 	long		status;
 	StringInfoData body;
 	int			retries;		/* how many times the request was retried */
+	int			throttles;		/* of its tries, the ones DynamoDB throttled */
 } DynResponse;
 
 typedef struct DynConnection DynConnection;
@@ -166,6 +175,7 @@ typedef struct DynError
 
 extern void dyn_parse_error(const char *body, size_t len, DynError *err);
 extern bool dyn_error_is_retryable(long status, const DynError *err);
+extern bool dyn_error_is_throttle(long status, const DynError *err);
 pg_noreturn extern void dyn_report_error(const char *operation, const DynOptions *opts,
 										 long status, const DynError *err, int tries);
 
@@ -266,6 +276,8 @@ typedef struct DynPage
  * of these names and types (table keys, then the index's), or with nkeys 0
  * (the key schema is not known) any one to four of S, N or B.
  */
+typedef void (*DynPageAccount) (const void *arg, const DynPage *page);
+
 typedef struct DynExpect
 {
 	DynOperation op;
@@ -273,6 +285,8 @@ typedef struct DynExpect
 	int			nkeys;
 	const char *key_names[4];
 	char		key_types[4];
+	DynPageAccount account;		/* told of each page parsed, or NULL */
+	const void *account_arg;
 } DynExpect;
 
 /*
@@ -581,6 +595,19 @@ extern void dyn_join_init(void);
 
 /* ---- dynomite_fdw.c ---- */
 extern void _PG_init(void);
+extern bool dyn_allow_full_scan;	/* dynomite_fdw.allow_full_scan */
+extern double dyn_max_read_capacity_per_query;	/* 0: no cap */
+
+/* ---- budget.c ---- */
+extern void dyn_budget_shmem_init(void);
+extern bool dyn_budget_shared(void);
+extern bool dyn_budget_active(const DynOptions *opts);
+extern bool dyn_budget_paced(const char *operation);
+extern long dyn_budget_wait_ms(const DynOptions *opts, const char *operation);
+extern void dyn_budget_waited(const DynOptions *opts, double ms);
+extern void dyn_account_page(const void *arg, const DynPage *page);
+extern void dyn_stat_request(const DynOptions *opts, const char *operation,
+							 int retries, int throttles, bool failed);
 
 /* ---- deparse.c ---- */
 
@@ -684,6 +711,11 @@ typedef struct DynPlan
 										 * once items carry more */
 	int			streams;		/* Scan segments or partitions side by side */
 	bool		nothing;		/* constants no item can match: send nothing */
+	char	   *full_scan_hint; /* a Scan of the whole table or index: what
+								 * would make it a Query or GetItem; else
+								 * NULL */
+	double		scan_capacity;	/* a Scan's read capacity from the table's
+								 * size; -1: unknown */
 } DynPlan;
 
 /* The outcome of choosing a request for a set of conditions. */
@@ -710,6 +742,8 @@ extern List *dyn_plan_values(DynPlan *plan);
 extern void dyn_plan_reading(DynPlan *plan, Relation rel, const DynOptions *opts,
 							 int flags);
 extern List *dyn_serialize_plan(const DynPlan *plan);
+extern bool dyn_full_scan_refused(const DynPlan *plan, const DynOptions *opts);
+extern void dyn_refuse_full_scan(const DynPlan *plan, const DynOptions *opts);
 extern DynPlan *dyn_deserialize_plan(List *private);
 
 /* ---- request.c ---- */

@@ -465,7 +465,7 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	js->relname = get_rel_name(js->foreigntableid);
 	dyn_base_request(js->plan, js->opts, &js->base);
 	js->base.op = DYN_OP_BATCHGETITEM;
-	js->base.capacity = estate->es_instrument != 0;
+	js->base.capacity |= estate->es_instrument != 0;
 	dyn_plan_expect(js->plan, js->opts, &js->expect);
 	js->expect.op = DYN_OP_BATCHGETITEM;
 

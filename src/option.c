@@ -50,6 +50,8 @@ static const DynOptionDef dyn_options[] = {
 	{"fdw_tuple_cost", ForeignServerRelationId},
 	{"batch_size", ForeignServerRelationId},
 	{"transactional", ForeignServerRelationId},
+	{"read_capacity_per_second", ForeignServerRelationId},
+	{"allow_full_scan", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
@@ -82,6 +84,8 @@ static const DynOptionDef dyn_options[] = {
 	{"overwrite", ForeignTableRelationId},
 	{"batch_size", ForeignTableRelationId},
 	{"transactional", ForeignTableRelationId},
+	{"read_capacity_per_second", ForeignTableRelationId},
+	{"allow_full_scan", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
 	{"meta", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -187,6 +191,20 @@ dyn_parse_cost(const char *name, const char *value)
 	if (end == value || *end != '\0' || errno != 0 || !(cost >= 0.0) || cost > 1e10)
 		dyn_bad_value(name, value, "a number from 0 to 10000000000");
 	return cost;
+}
+
+/* A read budget: capacity units a second, more than 0. */
+static double
+dyn_parse_capacity(const char *name, const char *value)
+{
+	char	   *end;
+	double		units;
+
+	errno = 0;
+	units = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 || !(units > 0.0) || units > 1e9)
+		dyn_bad_value(name, value, "a number of capacity units a second, above 0 and at most 1000000000");
+	return units;
 }
 
 /* The meta kinds a column can hold, by name. */
@@ -321,6 +339,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(name, "fdw_startup_cost") == 0 ||
 				 strcmp(name, "fdw_tuple_cost") == 0)
 			(void) dyn_parse_cost(name, value);
+		else if (strcmp(name, "read_capacity_per_second") == 0)
+			(void) dyn_parse_capacity(name, value);
 		else if (strcmp(name, "meta") == 0)
 			(void) dyn_parse_meta(value);
 		else if (strcmp(name, "index") == 0)
@@ -329,7 +349,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 				 strcmp(name, "pushdown") == 0 ||
 				 strcmp(name, "prefetch") == 0 ||
 				 strcmp(name, "overwrite") == 0 ||
-				 strcmp(name, "transactional") == 0)
+				 strcmp(name, "transactional") == 0 ||
+				 strcmp(name, "allow_full_scan") == 0)
 		{
 			bool		b;
 
@@ -491,6 +512,14 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 	opts->transactional = false;
 	if (value && !parse_bool(value, &opts->transactional))
 		dyn_bad_value("transactional", value, "a boolean: true or false");
+	value = dyn_find_option(server->options, "read_capacity_per_second");
+	opts->read_capacity_per_second = value ?
+		dyn_parse_capacity("read_capacity_per_second", value) : 0;
+	value = dyn_find_option(server->options, "allow_full_scan");
+	opts->allow_full_scan = true;
+	if (value && !parse_bool(value, &opts->allow_full_scan))
+		dyn_bad_value("allow_full_scan", value, "a boolean: true or false");
+	opts->serverid = server->serverid;
 
 	if (credentials)
 	{
@@ -552,6 +581,18 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	value = dyn_find_option(table->options, "transactional");
 	if (value && !parse_bool(value, &opts->transactional))
 		dyn_bad_value("transactional", value, "a boolean: true or false");
+
+	/* a table's budget and guard override its server's */
+	value = dyn_find_option(table->options, "read_capacity_per_second");
+	if (value)
+	{
+		opts->read_capacity_per_second = dyn_parse_capacity("read_capacity_per_second", value);
+		opts->budget_per_table = true;
+	}
+	value = dyn_find_option(table->options, "allow_full_scan");
+	if (value && !parse_bool(value, &opts->allow_full_scan))
+		dyn_bad_value("allow_full_scan", value, "a boolean: true or false");
+	opts->relid = foreigntableid;
 	return opts;
 }
 

@@ -122,8 +122,9 @@ dyn_pager_plan(DynPager *p, Oid relid, Oid userid, Relation rel, const char *fil
 	dyn_plan_reading(&acc.plan, rel, ri->opts, DYN_READ_ITEMS | DYN_READ_TOKENS);
 	p->plan = palloc(sizeof(DynPlan));
 	*p->plan = acc.plan;
+	dyn_refuse_full_scan(p->plan, p->opts);
 	dyn_base_request(p->plan, p->opts, &p->req);
-	p->req.capacity = true;		/* the pages report it */
+	p->req.capacity = true;		/* the pages report it, and budgets need it */
 	dyn_execution_begin(&p->ex, p->plan, p->opts, dyn_const_params(values), true, true);
 	p->start_key = p->ex.start_key;
 	p->done = p->ex.nothing;

@@ -813,6 +813,8 @@ dyn_base_request(const DynPlan *plan, const DynOptions *opts, DynRequest *req)
 	req->forward = plan->forward;
 	req->consistent_read = plan->consistent_read;
 	req->count_only = plan->count_only;
+	/* what a read budget or cap needs; EXPLAIN ANALYZE asks too */
+	req->capacity = dyn_budget_active(opts);
 	foreach(lc, plan->projection)
 		req->projection = lappend(req->projection, strVal(lfirst(lc)));
 }
@@ -829,6 +831,8 @@ dyn_plan_expect(const DynPlan *plan, const DynOptions *opts, DynExpect *expect)
 	expect->op = plan->op;
 	expect->table = opts->table;
 	expect->nkeys = dyn_plan_token_keys(plan, expect->key_names, expect->key_types);
+	expect->account = dyn_account_page;
+	expect->account_arg = opts;
 }
 
 /*

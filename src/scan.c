@@ -100,6 +100,7 @@ typedef struct DynScanState
 	long		items_scanned;
 	long		items_returned;
 	long		retries;
+	long		throttles;
 	double		capacity;
 } DynScanState;
 
@@ -200,8 +201,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 
 	dyn_base_request(s->plan, s->opts, &s->base);
 	dyn_plan_expect(s->plan, s->opts, &s->expect);
-	/* consumed capacity is for EXPLAIN ANALYZE; DynamoDB works less without */
-	s->base.capacity = estate->es_instrument != 0;
+	/* consumed capacity is for budgets and EXPLAIN ANALYZE; DynamoDB works less without */
+	s->base.capacity |= estate->es_instrument != 0;
 	s->projection_optional = s->plan->projection_optional;
 	s->projecting = s->base.projection != NIL && !s->projection_optional;
 
@@ -234,6 +235,8 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
+	/* EXPLAIN shows a refused plan; running it is refused here */
+	dyn_refuse_full_scan(s->plan, s->opts);
 
 	{
 		ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
@@ -526,6 +529,7 @@ dyn_next_page(DynScanState *s)
 	s->items_received += s->base.count_only ? page.count : page.nitems;
 	s->requests += 1 + resp.retries;
 	s->retries += resp.retries;
+	s->throttles += resp.throttles;
 	s->pages++;
 	s->items_scanned += (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY) ?
 		page.scanned_count : page.nitems;
@@ -723,6 +727,38 @@ dyn_display_list(List *names)
 	return buf.data;
 }
 
+/*
+ * What a read budget, a capacity cap or the full-scan guard add, shown
+ * only where one is set: the budget and where its bucket lives, the cap,
+ * a Scan's capacity from the table's size, and whether the guard refuses.
+ */
+static void
+dyn_explain_budget(DynScanState *s, ExplainState *es)
+{
+	DynPlan    *plan = s->plan;
+	bool		guarded = !dyn_allow_full_scan || !s->opts->allow_full_scan;
+
+	if (s->opts->read_capacity_per_second > 0)
+		ExplainPropertyText("DynamoDB Read Budget",
+							psprintf("%g units/s of the %s, %s", s->opts->read_capacity_per_second,
+									 s->opts->budget_per_table ? "table" : "server",
+									 dyn_budget_shared() ? "shared by all backends" :
+									 "per backend"), es);
+	if (dyn_max_read_capacity_per_query > 0)
+		ExplainPropertyFloat("DynamoDB Read Capacity Cap", "units", dyn_max_read_capacity_per_query,
+							 1, es);
+	if (plan->full_scan_hint == NULL || plan->nothing ||
+		(!guarded && !dyn_budget_active(s->opts)))
+		return;
+	if (plan->scan_capacity >= 0)
+		ExplainPropertyFloat("DynamoDB Scan Capacity Estimate", "units", plan->scan_capacity,
+							 1, es);
+	else
+		ExplainPropertyText("DynamoDB Scan Capacity Estimate", "unknown", es);
+	if (dyn_full_scan_refused(plan, s->opts))
+		ExplainPropertyText("DynamoDB Full Scan", "refused: allow_full_scan is off", es);
+}
+
 void
 dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
@@ -796,6 +832,7 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("DynamoDB Credentials", s->opts->credentials_description, es);
 	else if (plan->nothing || (s->prepared && s->ex.nothing))
 		ExplainPropertyText("DynamoDB Request", "none: no item can match", es);
+	dyn_explain_budget(s, es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
@@ -804,5 +841,7 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("DynamoDB Items Returned", NULL, s->items_returned, es);
 		ExplainPropertyInteger("DynamoDB Retries", NULL, s->retries, es);
 		ExplainPropertyFloat("DynamoDB Capacity Units", NULL, s->capacity, 1, es);
+		if (dyn_budget_active(s->opts))
+			ExplainPropertyInteger("DynamoDB Throttles", NULL, s->throttles, es);
 	}
 }

@@ -31,6 +31,10 @@
 //                             "projected"}}
 //   GET  /__stats?format=tsv  "target\trequests\titems\tbytes\tprojected"
 //                             lines, sorted
+//   GET  /__times?format=tsv  "n\ttarget\tstart_ms\tend_ms\tcapacity" per
+//                             forwarded request since the last reset: when it
+//                             came in and its answer ended, in ms from the
+//                             first, and its ConsumedCapacity ("" if none)
 //   POST /__reset (or GET)    zero all counters
 //   GET  /__peak              the most DynamoDB requests that were in the
 //                             proxy at once since the last reset
@@ -433,6 +437,8 @@ async function verifyRequest(req, opts) {
 // Counters
 
 const counters = new Map();
+// when each forwarded request came in and its answer ended (GET /__times)
+const times = [];
 
 function count(target, items, bytes, projected) {
   let c = counters.get(target);
@@ -469,6 +475,13 @@ function statsTsv() {
     text += `${key}\t${c.requests}\t${c.items}\t${c.bytes}\t${c.projected}\n`;
   }
   return text;
+}
+
+// capacity units of a ConsumedCapacity member: an object, or a list of them
+function consumedCapacity(cc) {
+  if (cc === undefined || cc === null) return null;
+  const list = Array.isArray(cc) ? cc : [cc];
+  return list.reduce((sum, c) => sum + (Number(c && c.CapacityUnits) || 0), 0);
 }
 
 function countItems(operation, json) {
@@ -621,7 +634,7 @@ function whenIdle(fn) {
 
 function handleAdmin(req, res) {
   if (req.url.startsWith('/__stats') || req.url.startsWith('/__reset') ||
-      req.url.startsWith('/__peak')) {
+      req.url.startsWith('/__peak') || req.url.startsWith('/__times')) {
     whenIdle(() => handleAdminNow(req, res));
     return;
   }
@@ -656,6 +669,14 @@ function handleAdminNow(req, res) {
     injected.type = type;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ fail: n, status, type }));
+    return;
+  }
+  if (url.pathname === '/__times' && req.method === 'GET') {
+    const t0 = times.length ? times[0].start : 0;
+    const lines = times.map((t, i) => [i + 1, t.target, t.start - t0, t.end - t0,
+      t.capacity === null ? '' : t.capacity].join('\t'));
+    res.writeHead(200, { 'Content-Type': 'text/tab-separated-values; charset=utf-8' });
+    res.end(lines.length ? `${lines.join('\n')}\n` : '');
     return;
   }
   if (url.pathname === '/__peak' && req.method === 'GET') {
@@ -710,6 +731,7 @@ function handleAdminNow(req, res) {
   }
   if (url.pathname === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
     counters.clear();
+    times.length = 0;
     injected.count = 0;
     unprocessing.count = 0;
     chunking.count = 0;
@@ -759,6 +781,7 @@ function createProxy(options) {
   function forwardThen(req, res, body, target, done) {
     const operation = target.split('.').pop();
     const projected = hasProjection(body);
+    const start = Date.now();
     let piece = 0;
     if (chunking.count > 0) {
       chunking.count -= 1;
@@ -796,13 +819,17 @@ function createProxy(options) {
         if (piece > 0) sendInPieces(res, Buffer.concat(chunks, bytes), piece);
         else res.end();
         let items = 0;
+        let capacity = null;
         if (wantItems) {
           try {
-            items = countItems(operation, JSON.parse(Buffer.concat(chunks, bytes).toString('utf8')));
+            const answer = JSON.parse(Buffer.concat(chunks, bytes).toString('utf8'));
+            items = countItems(operation, answer);
+            capacity = consumedCapacity(answer.ConsumedCapacity);
           } catch {
             items = 0;
           }
         }
+        times.push({ target, start, end: Date.now(), capacity });
         count(target, items, bytes, projected);
         done();
       });
