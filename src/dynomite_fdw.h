@@ -32,6 +32,8 @@ typedef struct json_object DynJson;
 /* ---- option.c ---- */
 
 #define DYN_MAX_SEGMENTS	64
+#define DYN_MAX_JOIN_IN_FLIGHT	32
+#define DYN_DEFAULT_JOIN_IN_FLIGHT	8
 
 /* Every option of a foreign table, merged from server, mapping and table. */
 typedef struct DynOptions
@@ -61,6 +63,9 @@ typedef struct DynOptions
 	bool		overwrite;		/* INSERT as plain, unconditional puts */
 	int			batch_size;		/* rows an INSERT hands over at once */
 	bool		transactional;	/* writes held until COMMIT */
+	/* joins (server, or table) */
+	int			join_requests_in_flight;	/* a batched join's requests on
+											 * their way at once */
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);

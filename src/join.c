@@ -3,7 +3,9 @@
  *		Joins on a DynamoDB table's whole primary key, in batches: read up
  *		to 100 outer rows, fetch their items with one BatchGetItem, and join
  *		in memory.  A plain parameterized scan sees one outer row at a time
- *		and so sends a request per row; this sends one per hundred.
+ *		and so sends a request per row; this sends one per hundred, and
+ *		keeps up to join_requests_in_flight of them on their way at once,
+ *		reading outer rows ahead.
  *
  * The path is offered from set_join_pathlist_hook for inner and left joins
  * whose inner side is a dynomite_fdw foreign table where the chooser
@@ -11,6 +13,17 @@
  * looks up whole keys whose values come from the outer side.  The keys of
  * each outer row are made by request.c under DynamoDB's rules, and the
  * batch is fetched by its one BatchGetItem loop.
+ *
+ * Batches are read in turn from a ring of join_requests_in_flight (K) of
+ * them.  The first batch of an execution goes alone, so that a query that
+ * stops within its first hundred outer rows sends what a join one batch at
+ * a time sends.  When a batch's rows are used up, its place takes the next
+ * batch of outer rows, whose request goes out at once; then the join waits
+ * for the oldest batch, taking in whatever answers arrive meanwhile.  So K
+ * requests are on their way while the join waits, K - 1 while it returns
+ * rows; batches are the same hundred outer rows whatever K is, and rows
+ * come in the outer side's order.  A query that stops within batch n > 1
+ * has sent the requests of batches up to n + K - 1 (and no more after).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -56,6 +69,27 @@ enum DynJoinPrivate
 	DynJoinCount
 };
 
+/* One batch: up to 100 outer rows and the items of their keys. */
+typedef struct DynJoinBatch
+{
+	MemoryContext cxt;			/* its keys, requests, answers and items */
+	TupleTableSlot *outer_slots[DYN_JOIN_BATCH];
+	char	   *outer_keys[DYN_JOIN_BATCH];
+	int			nouter;
+	int			pos;			/* the next outer row to join */
+	DynBatchCursor cursor;		/* its keys, each once, and the requests */
+	DynRequest	req;			/* what its requests share */
+	DynAsync   *async;			/* its request handle */
+	bool		inflight;		/* a request is on its way */
+	bool		started;		/* an answer has come */
+	bool		ready;			/* every key is answered */
+	DynPage		page;			/* the last answer: keys left unprocessed */
+	StringInfoData body;		/* the answer on its way */
+	int			nitems;
+	char	  **item_keys;
+	DynJson   **items;
+} DynJoinBatch;
+
 typedef struct DynJoinState
 {
 	CustomScanState css;
@@ -76,22 +110,21 @@ typedef struct DynJoinState
 	int		   *outer_attno;	/* per scan column: outer resno, or 0 */
 	DynColumn **inner_col;		/* per scan column: inner column, or NULL */
 
-	/* the batch */
-	MemoryContext batch_cxt;
-	TupleTableSlot *outer_slots[DYN_JOIN_BATCH];
-	char	   *outer_keys[DYN_JOIN_BATCH];
-	int			nbatch;
-	int			pos;
+	/* the batches: a ring of in_flight, the oldest at head */
+	MemoryContext handle_cxt;	/* the batches' request handles */
+	int			in_flight;
+	DynJoinBatch *ring;
+	int			head;
+	int			nbatches;		/* batches in the ring */
+	long		batches_read;	/* in this execution */
 	bool		outer_done;
-	int			nitems;
-	char	  **item_keys;
-	DynJson   **items;
 
 	/* for EXPLAIN ANALYZE */
-	long		requests;
+	long		requests;		/* sent, answered or not */
 	long		items_read;
 	long		retries;
 	long		batches;
+	int			most_in_flight;
 	double		capacity;
 } DynJoinState;
 
@@ -475,12 +508,20 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	}
 	table_close(rel, AccessShareLock);
 
-	js->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join batch",
-										  ALLOCSET_DEFAULT_SIZES);
-	for (i = 0; i < DYN_JOIN_BATCH; i++)
-		js->outer_slots[i] = ExecAllocTableSlot(&estate->es_tupleTable,
-												ExecGetResultType(outer),
-												&TTSOpsMinimalTuple);
+	js->in_flight = js->opts->join_requests_in_flight;
+	js->ring = palloc0(sizeof(DynJoinBatch) * js->in_flight);
+	js->handle_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join handles",
+										   ALLOCSET_SMALL_SIZES);
+	for (int b = 0; b < js->in_flight; b++)
+	{
+		js->ring[b].cxt = AllocSetContextCreate(estate->es_query_cxt,
+												"dynomite_fdw join batch",
+												ALLOCSET_DEFAULT_SIZES);
+		for (i = 0; i < DYN_JOIN_BATCH; i++)
+			js->ring[b].outer_slots[i] = ExecAllocTableSlot(&estate->es_tupleTable,
+															ExecGetResultType(outer),
+															&TTSOpsMinimalTuple);
+	}
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -551,27 +592,91 @@ dyn_outer_key(DynJoinState *js, TupleTableSlot *outer, DynKey **key)
 }
 
 /*
- * Read the next batch of outer rows and fetch their items, each key once,
- * through request.c's BatchGetItem loop.
+ * Send a batch's next request, built by request.c's BatchGetItem loop from
+ * the answer before (the keys it left unprocessed go again); a batch with
+ * nothing more to ask is ready.
  */
 static void
-dyn_fill_batch(DynJoinState *js)
+dyn_send_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+	char	   *body = dyn_batch_next(&b->cursor, &b->req, b->started ? &b->page : NULL,
+									  js->opts);
+	int			n = 0;
+
+	if (body == NULL)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		b->ready = true;
+		return;
+	}
+	initStringInfo(&b->body);
+	MemoryContextSwitchTo(oldcxt);
+	if (b->async == NULL)
+		b->async = dyn_async_create(js->conn, js->handle_cxt);
+	dyn_async_start(b->async, js->opts, "BatchGetItem", body, strlen(body), &b->body);
+	b->inflight = true;
+	js->requests++;
+	for (int i = 0; i < js->in_flight; i++)
+		n += js->ring[i].inflight;
+	js->most_in_flight = Max(js->most_in_flight, n);
+}
+
+/* A batch's answer has come: keep its items, and ask again for what it left. */
+static void
+dyn_receive_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+	int			nkeys = list_length(b->cursor.keys);
+	DynResponse resp;
+	DynPage		page;
+
+	b->inflight = false;
+	dyn_async_finish(b->async, js->opts, &resp);
+	dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, NULL, b->cxt, NULL);
+	b->page = page;
+	b->started = true;
+	js->requests += resp.retries;
+	js->retries += resp.retries;
+	js->capacity += page.capacity;
+	for (int i = 0; i < page.nitems && b->nitems < nkeys; i++)
+	{
+		DynJson    *item = dyn_page_item_kept(&page, i, b->cxt);
+		char	   *keystr = dyn_item_lookup_text(item, js->plan);
+
+		js->items_read++;
+		if (keystr == NULL)
+			continue;
+		b->items[b->nitems] = item;
+		b->item_keys[b->nitems++] = keystr;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	dyn_send_batch(js, b);
+}
+
+/*
+ * Read the next batch of outer rows into b, and send the first request for
+ * their keys, each once.
+ */
+static void
+dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 {
 	PlanState  *outer = linitial(js->css.custom_ps);
 	MemoryContext oldcxt;
-	DynBatchCursor cursor = {NIL, 0, 0};
 	List	   *key_strings = NIL;
-	DynRequest	req;
-	DynPage		page;
-	char	   *body;
-	bool		started = false;
+	int			nkeys;
 
-	MemoryContextReset(js->batch_cxt);
-	js->nbatch = 0;
-	js->pos = 0;
-	js->nitems = 0;
+	MemoryContextReset(b->cxt);
+	b->nouter = 0;
+	b->pos = 0;
+	b->cursor = (DynBatchCursor) {NIL, 0, 0};
+	b->inflight = false;
+	b->started = false;
+	b->ready = false;
+	b->nitems = 0;
+	memset(&b->page, 0, sizeof(DynPage));
 
-	while (js->nbatch < DYN_JOIN_BATCH)
+	while (b->nouter < DYN_JOIN_BATCH)
 	{
 		/* the outer plan allocates in the query's context, not the batch's */
 		TupleTableSlot *slot = ExecProcNode(outer);
@@ -583,61 +688,96 @@ dyn_fill_batch(DynJoinState *js)
 			js->outer_done = true;
 			break;
 		}
-		oldcxt = MemoryContextSwitchTo(js->batch_cxt);
-		ExecCopySlot(js->outer_slots[js->nbatch], slot);
-		keystr = dyn_outer_key(js, js->outer_slots[js->nbatch], &key);
-		js->outer_keys[js->nbatch++] = keystr;
+		oldcxt = MemoryContextSwitchTo(b->cxt);
+		ExecCopySlot(b->outer_slots[b->nouter], slot);
+		keystr = dyn_outer_key(js, b->outer_slots[b->nouter], &key);
+		b->outer_keys[b->nouter++] = keystr;
 		if (keystr && !list_member(key_strings, makeString(keystr)))
 		{
 			key_strings = lappend(key_strings, makeString(keystr));
-			cursor.keys = lappend(cursor.keys, key);
+			b->cursor.keys = lappend(b->cursor.keys, key);
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
-	if (cursor.keys == NIL)
-		return;
-
-	oldcxt = MemoryContextSwitchTo(js->batch_cxt);
-	js->item_keys = palloc(sizeof(char *) * list_length(cursor.keys));
-	js->items = palloc(sizeof(DynJson *) * list_length(cursor.keys));
-	req = js->base;
-	dyn_add_projection_names(&req, js->base.projection);
-	js->batches++;
-	while ((body = dyn_batch_next(&cursor, &req, started ? &page : NULL, js->opts)) != NULL)
+	js->batches_read++;
+	if (b->cursor.keys == NIL)
 	{
-		DynResponse resp;
+		b->ready = true;
+		return;
+	}
+
+	oldcxt = MemoryContextSwitchTo(b->cxt);
+	nkeys = list_length(b->cursor.keys);
+	b->item_keys = palloc(sizeof(char *) * nkeys);
+	b->items = palloc(sizeof(DynJson *) * nkeys);
+	b->req = js->base;
+	dyn_add_projection_names(&b->req, js->base.projection);
+	MemoryContextSwitchTo(oldcxt);
+	js->batches++;
+	dyn_send_batch(js, b);
+}
+
+/* Take in answers, whichever batch's they are, until b is ready. */
+static void
+dyn_wait_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	while (!b->ready)
+	{
+		DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
+		DynAsync   *arrived;
 
 		CHECK_FOR_INTERRUPTS();
-		dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
-		dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, NULL,
-					   js->batch_cxt, NULL);
-		started = true;
-		js->requests += 1 + resp.retries;
-		js->retries += resp.retries;
-		js->capacity += page.capacity;
-		for (int i = 0; i < page.nitems && js->nitems < list_length(cursor.keys); i++)
-		{
-			DynJson    *item = dyn_page_item_kept(&page, i, js->batch_cxt);
-			char	   *keystr = dyn_item_lookup_text(item, js->plan);
-
-			js->items_read++;
-			if (keystr == NULL)
-				continue;
-			js->items[js->nitems] = item;
-			js->item_keys[js->nitems++] = keystr;
-		}
+		for (int i = 0; i < js->in_flight; i++)
+			set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
+		arrived = dyn_async_wait_any(set, js->in_flight);
+		if (arrived == NULL)
+			elog(ERROR, "batched join waits for a batch with no request on its way");
+		for (int i = 0; i < js->in_flight; i++)
+			if (js->ring[i].inflight && js->ring[i].async == arrived)
+				dyn_receive_batch(js, &js->ring[i]);
 	}
-	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * The batch whose rows are joined now, or NULL when the outer side is
+ * used up.  A used-up batch leaves the ring; batches of outer rows fill the
+ * free places (only one as the execution's first), then the join waits for
+ * the oldest.
+ */
+static DynJoinBatch *
+dyn_current_batch(DynJoinState *js)
+{
+	DynJoinBatch *cur = js->nbatches > 0 ? &js->ring[js->head] : NULL;
+	int			room;
+
+	if (cur && cur->ready && cur->pos < cur->nouter)
+		return cur;
+	if (cur && cur->ready)
+	{
+		js->head = (js->head + 1) % js->in_flight;
+		js->nbatches--;
+	}
+	room = js->batches_read == 0 ? 1 : js->in_flight;
+	while (js->nbatches < room && !js->outer_done)
+	{
+		dyn_start_batch(js, &js->ring[(js->head + js->nbatches) % js->in_flight]);
+		js->nbatches++;
+	}
+	if (js->nbatches == 0)
+		return NULL;
+	cur = &js->ring[js->head];
+	dyn_wait_batch(js, cur);
+	return cur;
 }
 
 static DynJson *
-dyn_find_item(DynJoinState *js, const char *keystr)
+dyn_find_item(DynJoinBatch *b, const char *keystr)
 {
 	if (keystr == NULL)
 		return NULL;
-	for (int i = 0; i < js->nitems; i++)
-		if (strcmp(js->item_keys[i], keystr) == 0)
-			return js->items[i];
+	for (int i = 0; i < b->nitems; i++)
+		if (strcmp(b->item_keys[i], keystr) == 0)
+			return b->items[i];
 	return NULL;
 }
 
@@ -654,24 +794,22 @@ dyn_exec_join(CustomScanState *node)
 
 	for (;;)
 	{
+		DynJoinBatch *b;
 		TupleTableSlot *outer;
 		DynJson    *item;
 		bool		matched = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (js->pos >= js->nbatch)
-		{
-			if (js->outer_done)
-				return NULL;
-			dyn_fill_batch(js);
-			if (js->nbatch == 0)
-				return NULL;
-		}
+		b = dyn_current_batch(js);
+		if (b == NULL)
+			return NULL;
+		if (b->pos >= b->nouter)
+			continue;			/* an empty batch: the outer side ended */
 
 		ResetExprContext(econtext);
-		outer = js->outer_slots[js->pos];
-		item = dyn_find_item(js, js->outer_keys[js->pos]);
-		js->pos++;
+		outer = b->outer_slots[b->pos];
+		item = dyn_find_item(b, b->outer_keys[b->pos]);
+		b->pos++;
 
 		if (item)
 		{
@@ -693,15 +831,41 @@ dyn_exec_join(CustomScanState *node)
 	}
 }
 
+/* Drop every batch, and the requests on their way. */
+static void
+dyn_reset_batches(DynJoinState *js)
+{
+	for (int i = 0; i < js->in_flight; i++)
+	{
+		DynJoinBatch *b = &js->ring[i];
+
+		if (b->async)
+			dyn_async_cancel(b->async);
+		b->inflight = false;
+		b->ready = false;
+		b->nouter = 0;
+		b->pos = 0;
+		MemoryContextReset(b->cxt);
+	}
+	js->head = 0;
+	js->nbatches = 0;
+	js->batches_read = 0;
+	js->outer_done = false;
+}
+
 static void
 dyn_end_join(CustomScanState *node)
 {
 	DynJoinState *js = (DynJoinState *) node;
 
 	ExecEndNode(linitial(node->custom_ps));
-	if (js->batch_cxt)
-		MemoryContextDelete(js->batch_cxt);
-	js->batch_cxt = NULL;
+	/* let the batches and handles go now rather than at the end of the query */
+	if (js->handle_cxt)
+	{
+		dyn_reset_batches(js);
+		MemoryContextDelete(js->handle_cxt);
+		js->handle_cxt = NULL;
+	}
 }
 
 static void
@@ -710,11 +874,7 @@ dyn_rescan_join(CustomScanState *node)
 	DynJoinState *js = (DynJoinState *) node;
 
 	ExecReScan(linitial(node->custom_ps));
-	MemoryContextReset(js->batch_cxt);
-	js->nbatch = 0;
-	js->pos = 0;
-	js->nitems = 0;
-	js->outer_done = false;
+	dyn_reset_batches(js);
 }
 
 /*
@@ -747,9 +907,11 @@ dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es)
 							deparse_expression((Node *) make_ands_explicit(joinquals),
 											   context, true, false), es);
 	ExplainPropertyInteger("DynamoDB Batch Size", NULL, DYN_JOIN_BATCH, es);
+	ExplainPropertyInteger("DynamoDB Requests In Flight", NULL, js->in_flight, es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("DynamoDB Batches", NULL, js->batches, es);
+		ExplainPropertyInteger("DynamoDB Most In Flight", NULL, js->most_in_flight, es);
 		ExplainPropertyInteger("DynamoDB Requests", NULL, js->requests, es);
 		ExplainPropertyInteger("DynamoDB Items Read", NULL, js->items_read, es);
 		ExplainPropertyInteger("DynamoDB Retries", NULL, js->retries, es);

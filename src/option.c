@@ -49,6 +49,7 @@ static const DynOptionDef dyn_options[] = {
 	{"fdw_tuple_cost", ForeignServerRelationId},
 	{"batch_size", ForeignServerRelationId},
 	{"transactional", ForeignServerRelationId},
+	{"join_requests_in_flight", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
@@ -64,6 +65,7 @@ static const DynOptionDef dyn_options[] = {
 	{"overwrite", ForeignTableRelationId},
 	{"batch_size", ForeignTableRelationId},
 	{"transactional", ForeignTableRelationId},
+	{"join_requests_in_flight", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
 	{"meta", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -298,6 +300,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			(void) dyn_parse_int(name, value, 1, DYN_MAX_SEGMENTS);
 		else if (strcmp(name, "batch_size") == 0)
 			(void) dyn_parse_int(name, value, 1, DYN_MAX_BATCH_SIZE);
+		else if (strcmp(name, "join_requests_in_flight") == 0)
+			(void) dyn_parse_int(name, value, 1, DYN_MAX_JOIN_IN_FLIGHT);
 		else if (strcmp(name, "fdw_startup_cost") == 0 ||
 				 strcmp(name, "fdw_tuple_cost") == 0)
 			(void) dyn_parse_cost(name, value);
@@ -479,6 +483,10 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 
 	value = dyn_find_option(server->options, "batch_size");
 	opts->batch_size = value ? dyn_parse_int("batch_size", value, 1, DYN_MAX_BATCH_SIZE) : 1;
+	value = dyn_find_option(server->options, "join_requests_in_flight");
+	opts->join_requests_in_flight = value ?
+		dyn_parse_int("join_requests_in_flight", value, 1, DYN_MAX_JOIN_IN_FLIGHT) :
+		DYN_DEFAULT_JOIN_IN_FLIGHT;
 	value = dyn_find_option(server->options, "transactional");
 	opts->transactional = false;
 	if (value && !parse_bool(value, &opts->transactional))
@@ -539,6 +547,11 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	value = dyn_find_option(table->options, "transactional");
 	if (value && !parse_bool(value, &opts->transactional))
 		dyn_bad_value("transactional", value, "a boolean: true or false");
+	/* so is its join_requests_in_flight */
+	value = dyn_find_option(table->options, "join_requests_in_flight");
+	if (value)
+		opts->join_requests_in_flight = dyn_parse_int("join_requests_in_flight", value, 1,
+													  DYN_MAX_JOIN_IN_FLIGHT);
 	return opts;
 }
 
