@@ -13,7 +13,7 @@ RESET client_min_messages;
 
 -- the next n requests wait ms at the proxy before they go on, so that
 -- requests sent together overlap there whatever the machine's speed
-CREATE FUNCTION proxy_hold(n int, ms int) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION hold_requests(n int, ms int) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('COPY proxy_out FROM PROGRAM %L',
     format('curl -sf -o /dev/null -X POST "http://127.0.0.1:$PROXY_PORT/__hold?count=%s&ms=%s"',
@@ -22,7 +22,7 @@ END $$;
 -- the lines of EXPLAIN ANALYZE that count the join's batches and requests
 CREATE FUNCTION join_counts(q text) RETURNS SETOF text LANGUAGE sql AS $$
   SELECT trim(l) FROM explain_analyze(q) l
-   WHERE l ~ 'DynamoDB (Batches|Requests|Most In Flight|Requests In Flight):'
+   WHERE l ~ 'DynamoDB (Batches|Outer Rows Queried|Requests|Most In Flight|Requests In Flight):'
 $$;
 -- rows of a query with every table name %s replaced by each of two tables,
 -- in the order they come: the same, or not
@@ -80,12 +80,12 @@ SELECT o.g, u.name FROM outer_rows o JOIN users_four u ON u.user_id = o.id;
 -- a time sends
 -- ===================================================================
 SELECT proxy_reset();
-SELECT proxy_hold(11, 100);
+SELECT hold_requests(11, 100);
 CREATE TEMP TABLE joined_one AS
   SELECT o.g, u.user_id, u.name FROM outer_rows o JOIN users_one u ON u.user_id = o.id;
 SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('BatchGetItem');
 SELECT proxy_reset();
-SELECT proxy_hold(11, 100);
+SELECT hold_requests(11, 100);
 CREATE TEMP TABLE joined_four AS
   SELECT o.g, u.user_id, u.name FROM outer_rows o JOIN users_four u ON u.user_id = o.id;
 SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('BatchGetItem');
@@ -96,7 +96,7 @@ SELECT count(*),
   FROM joined_four;
 -- the server's setting, and the table's over it
 SELECT proxy_reset();
-SELECT proxy_hold(11, 100);
+SELECT hold_requests(11, 100);
 SELECT count(*) FROM outer_rows o JOIN users u ON u.user_id = o.id;
 SELECT requests, proxy_peak() AS at_once FROM proxy_requests('BatchGetItem');
 SELECT * FROM join_counts('SELECT o.g, u.name FROM outer_rows o JOIN users u ON u.user_id = o.id');
@@ -179,6 +179,59 @@ FETCH 2 FROM c;
 MOVE ABSOLUTE 0 IN c;
 FETCH 2 FROM c;
 COMMIT;
+
+-- ===================================================================
+-- a join on the partition key alone: a Query per outer row, several on
+-- their way at once; each outer row's items as its pages come (Wide:
+-- partitions of 100 items, pages of 40)
+-- ===================================================================
+CREATE FOREIGN TABLE wide_one (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide', page_size '40', join_requests_in_flight '1');
+CREATE FOREIGN TABLE wide_four (pk text, n integer, v integer)
+  SERVER dynamo OPTIONS (table 'Wide', page_size '40', join_requests_in_flight '4');
+CREATE TEMP TABLE outer_parts AS
+  SELECT g, CASE WHEN g % 11 = 0 THEN NULL
+                 WHEN g % 13 = 0 THEN 'nothing'
+                 ELSE 'p' || lpad((g * 7 % 100)::text, 3, '0') END AS pk
+    FROM generate_series(1, 60) g;
+ANALYZE outer_parts;
+-- one Query per outer row, repeated keys too: no Memoize in front of the
+-- plan one at a time
+SET enable_memoize = off;
+EXPLAIN (COSTS OFF)
+SELECT o.g, w.n FROM outer_parts o JOIN wide_one w ON w.pk = o.pk;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT o.g, w.n FROM outer_parts o JOIN wide_four w ON w.pk = o.pk AND w.n > o.g AND w.v % 7 = 0;
+SELECT q, same_ordered_rows(q, 'wide_one', 'wide_four') FROM (VALUES
+  ('SELECT o.g, w.* FROM outer_parts o JOIN %s w ON w.pk = o.pk'),
+  ('SELECT o.g, w.n FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n > 95'),
+  ('SELECT o.g, w.n FROM outer_parts o JOIN %s w ON w.pk = o.pk AND w.n > o.g AND w.v %% 7 = 0'),
+  ('SELECT o.g, w.v FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n <= o.g %% 5'),
+  ('SELECT o.g, w.v FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n = 3 AND w.v < 0'),
+  ('SELECT o.g, w.v FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk WHERE w.n IS NULL OR w.n = 50')
+) t(q);
+-- as many Queries as one at a time sends, several on their way at once
+SELECT proxy_reset();
+SELECT hold_requests(20, 100);
+SELECT count(*), sum(w.v) FROM outer_parts o JOIN wide_one w ON w.pk = o.pk AND w.n > 90;
+SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('Query');
+SELECT proxy_reset();
+SELECT hold_requests(20, 100);
+SELECT count(*), sum(w.v) FROM outer_parts o JOIN wide_four w ON w.pk = o.pk AND w.n > 90;
+SELECT requests, items, proxy_peak() AS at_once FROM proxy_requests('Query');
+-- LIMIT: the first outer row alone; then up to K outer rows ahead
+SELECT * FROM join_counts($$
+SELECT o.g, w.n FROM outer_parts o JOIN wide_four w ON w.pk = o.pk LIMIT 5$$);
+SELECT * FROM join_counts($$
+SELECT o.g, w.n FROM outer_parts o JOIN wide_four w ON w.pk = o.pk LIMIT 150$$);
+SELECT * FROM join_counts($$
+SELECT o.g, w.n FROM outer_parts o JOIN wide_one w ON w.pk = o.pk LIMIT 150$$);
+-- rescans with the outer side's parameter changing
+SELECT same_ordered_rows(
+  'SELECT p.m, s.* FROM picks p, LATERAL (SELECT o.g, w.n
+      FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n < 3 WHERE o.g %% p.m = 1 LIMIT 25) s',
+  'wide_one', 'wide_four');
+RESET enable_memoize;
 RESET enable_hashjoin;
 RESET enable_mergejoin;
 
