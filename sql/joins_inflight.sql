@@ -231,6 +231,36 @@ SELECT same_ordered_rows(
   'SELECT p.m, s.* FROM picks p, LATERAL (SELECT o.g, w.n
       FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n < 3 WHERE o.g %% p.m = 1 LIMIT 25) s',
   'wide_one', 'wide_four');
+
+-- ===================================================================
+-- memory: the values of a joined row live until the next row, not until
+-- the end of the query (the executor's contexts stay flat)
+-- ===================================================================
+CREATE FUNCTION executor_growth(q text, OUT rows bigint, OUT flat boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  first bigint;
+  b bigint;
+BEGIN
+  rows := 0;
+  FOR r IN EXECUTE q LOOP
+    rows := rows + 1;
+    IF rows = 500 OR rows % 1000 = 0 THEN
+      SELECT sum(total_bytes) INTO b FROM pg_backend_memory_contexts WHERE name = 'ExecutorState';
+      first := coalesce(first, b);
+    END IF;
+  END LOOP;
+  flat := b - first < 65536;
+  IF NOT flat THEN
+    RAISE NOTICE 'the executor''s contexts grew by % bytes', b - first;
+  END IF;
+END $$;
+CREATE TEMP TABLE many_keys AS
+  SELECT g, 'u' || lpad((1 + g % 1000)::text, 4, '0') AS id FROM generate_series(1, 6000) g;
+ANALYZE many_keys;
+SELECT * FROM executor_growth('SELECT o.g, u.name, u.user_id FROM many_keys o JOIN users_four u ON u.user_id = o.id');
+SELECT * FROM executor_growth('SELECT o.g, w.pk, w.v FROM outer_parts o JOIN wide_four w ON w.pk = o.pk');
 RESET enable_memoize;
 RESET enable_hashjoin;
 RESET enable_mergejoin;

@@ -618,6 +618,21 @@ dyn_fill_scan_slot(DynJoinState *js, TupleTableSlot *outer, DynJson *item)
 }
 
 /*
+ * The scan tuple of a joined row, its values converted in the per-tuple
+ * context: they live until the next row, not until the end of the query.
+ */
+static TupleTableSlot *
+dyn_row_slot(DynJoinState *js, TupleTableSlot *outer, DynJson *item)
+{
+	ExprContext *econtext = js->css.ss.ps.ps_ExprContext;
+	MemoryContext oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	TupleTableSlot *slot = dyn_fill_scan_slot(js, outer, item);
+
+	MemoryContextSwitchTo(oldcxt);
+	return slot;
+}
+
+/*
  * The key of an outer row as text to match items by, or NULL where its
  * values make no key (NULL, empty, a number DynamoDB cannot hold): then
  * no item matches.
@@ -1074,7 +1089,7 @@ dyn_exec_query_join(CustomScanState *node)
 		item = dyn_query_next_item(js, b);
 		if (item)
 		{
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, item);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, item);
 			if (!ExecQual(js->joinqual, econtext))
 				continue;
 			b->matched = true;
@@ -1084,7 +1099,7 @@ dyn_exec_query_join(CustomScanState *node)
 			b->finished = true;
 			if (js->jointype != JOIN_LEFT || b->matched)
 				continue;
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, NULL);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
 		}
 		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
 			continue;
@@ -1129,14 +1144,14 @@ dyn_exec_join(CustomScanState *node)
 
 		if (item)
 		{
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, item);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, item);
 			matched = ExecQual(js->joinqual, econtext);
 		}
 		if (!matched)
 		{
 			if (js->jointype != JOIN_LEFT)
 				continue;
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, NULL);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
 		}
 		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
 			continue;
