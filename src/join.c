@@ -24,6 +24,13 @@
  * rows; batches are the same hundred outer rows whatever K is, and rows
  * come in the outer side's order.  A query that stops within batch n > 1
  * has sent the requests of batches up to n + K - 1 (and no more after).
+ *
+ * Where the chooser gives the inner side a Query whose key condition takes
+ * outer values (a join on the partition key), the same path runs a Query
+ * per outer row: the ring then holds K outer rows, each with its first
+ * page asked for as soon as it is read; the row being joined pages on as
+ * its pages are used up, so each row holds one page at a time.  The row's
+ * values are kept with it, as its filter is rendered from them.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
