@@ -27,9 +27,11 @@ CREATE FOREIGN TABLE users (user_id text, name text, score integer)
 -- twenty times as much by its end).  With whole, every context of the
 -- backend, flat when it grew by less than 2 MB from the first sample
 -- (rows kept after they were returned would add some 60 kB a page of 50).
+-- Samples start at row settle: a join with requests in flight fills its
+-- ring of batches first.
 CREATE FUNCTION scan_memory(q text, every int, whole boolean DEFAULT false,
-                            OUT rows bigint, OUT samples int, OUT seen boolean,
-                            OUT flat boolean)
+                            settle int DEFAULT 0, OUT rows bigint, OUT samples int,
+                            OUT seen boolean, OUT flat boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
   r record;
@@ -42,7 +44,7 @@ BEGIN
   seen := true;
   FOR r IN EXECUTE q LOOP
     rows := rows + 1;
-    IF rows % every = 0 THEN
+    IF rows % every = 0 AND rows >= settle THEN
       SELECT coalesce(sum(total_bytes), 0) INTO b FROM pg_backend_memory_contexts
        WHERE whole OR name LIKE 'dynomite_fdw%';
       samples := samples + 1;
@@ -73,19 +75,23 @@ SELECT * FROM scan_memory(
 SELECT * FROM scan_memory('SELECT v FROM wide_p50 WHERE v % 10 = 3', 100);
 
 -- ===================================================================
--- BatchGetItem: 1,000 keys in 10 requests; a join in batches of 100
+-- BatchGetItem: 1,000 keys in 10 requests; a join in batches of 100, of
+-- which it holds as many as it keeps requests in flight (8): 5,000 outer
+-- rows, measured from the 1,000th on (a join that kept its batches would
+-- hold three times as much by its end)
 -- ===================================================================
 SELECT * FROM scan_memory(
   'SELECT name FROM users WHERE user_id = ANY (array(SELECT ''u'' || lpad(g::text, 4, ''0'') FROM generate_series(1, 1000) g))',
   50);
 CREATE TEMP TABLE wanted AS
-  SELECT 'u' || lpad(g::text, 4, '0') AS id, g FROM generate_series(1, 1000) g;
+  SELECT 'u' || lpad((1 + g % 1000)::text, 4, '0') AS id, g FROM generate_series(1, 5000) g;
 ANALYZE wanted;
 -- the join in batches, whatever size the server says the table has
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
 EXPLAIN (COSTS OFF) SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id;
-SELECT * FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50);
+SELECT * FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 250,
+                          settle => 1000);
 RESET enable_hashjoin;
 RESET enable_mergejoin;
 
@@ -98,6 +104,7 @@ SELECT * FROM scan_memory('SELECT (dynomite_pages(''wide_p50'')).page_number', 1
 SELECT rows, flat AS steady FROM scan_memory('SELECT page_number, count FROM dynomite_pages(''wide_p50'')', 10, whole => true);
 SELECT rows, flat AS steady FROM scan_memory('SELECT * FROM dynomite_raw_pages(''wide_p50'')', 10, whole => true);
 SELECT rows, flat AS steady FROM scan_memory('SELECT v FROM wide_p50', 500, whole => true);
-SELECT rows, flat AS steady FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50, whole => true);
+SELECT rows, flat AS steady FROM scan_memory('SELECT u.name FROM wanted w JOIN users u ON u.user_id = w.id', 50, whole => true,
+                                            settle => 1000);
 
 DROP SERVER dynamo CASCADE;

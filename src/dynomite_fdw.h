@@ -32,6 +32,8 @@ typedef struct json_object DynJson;
 /* ---- option.c ---- */
 
 #define DYN_MAX_SEGMENTS	64
+#define DYN_MAX_JOIN_IN_FLIGHT	32
+#define DYN_DEFAULT_JOIN_IN_FLIGHT	8
 
 /* Every option of a foreign table, merged from server, mapping and table. */
 typedef struct DynOptions
@@ -71,6 +73,9 @@ typedef struct DynOptions
 	bool		budget_per_table;	/* the table's own budget, not the
 									 * server's */
 	bool		allow_full_scan;	/* a Scan of the whole table may run */
+	/* joins (server, or table) */
+	int			join_requests_in_flight;	/* a batched join's requests on
+											 * their way at once */
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);

@@ -3,7 +3,9 @@
  *		Joins on a DynamoDB table's whole primary key, in batches: read up
  *		to 100 outer rows, fetch their items with one BatchGetItem, and join
  *		in memory.  A plain parameterized scan sees one outer row at a time
- *		and so sends a request per row; this sends one per hundred.
+ *		and so sends a request per row; this sends one per hundred, and
+ *		keeps up to join_requests_in_flight of them on their way at once,
+ *		reading outer rows ahead.
  *
  * The path is offered from set_join_pathlist_hook for inner and left joins
  * whose inner side is a dynomite_fdw foreign table where the chooser
@@ -11,6 +13,24 @@
  * looks up whole keys whose values come from the outer side.  The keys of
  * each outer row are made by request.c under DynamoDB's rules, and the
  * batch is fetched by its one BatchGetItem loop.
+ *
+ * Batches are read in turn from a ring of join_requests_in_flight (K) of
+ * them.  The first batch of an execution goes alone, so that a query that
+ * stops within its first hundred outer rows sends what a join one batch at
+ * a time sends.  When a batch's rows are used up, its place takes the next
+ * batch of outer rows, whose request goes out at once; then the join waits
+ * for the oldest batch, taking in whatever answers arrive meanwhile.  So K
+ * requests are on their way while the join waits, K - 1 while it returns
+ * rows; batches are the same hundred outer rows whatever K is, and rows
+ * come in the outer side's order.  A query that stops within batch n > 1
+ * has sent the requests of batches up to n + K - 1 (and no more after).
+ *
+ * Where the chooser gives the inner side a Query whose key condition takes
+ * outer values (a join on the partition key), the same path runs a Query
+ * per outer row: the ring then holds K outer rows, each with its first
+ * page asked for as soon as it is read; the row being joined pages on as
+ * its pages are used up, so each row holds one page at a time.  The row's
+ * values are kept with it, as its filter is rendered from them.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -32,6 +52,7 @@
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -56,6 +77,39 @@ enum DynJoinPrivate
 	DynJoinCount
 };
 
+/* One batch: up to 100 outer rows and the items of their keys. */
+typedef struct DynJoinBatch
+{
+	MemoryContext cxt;			/* its keys, requests, answers and items */
+	TupleTableSlot *outer_slots[DYN_JOIN_BATCH];
+	char	   *outer_keys[DYN_JOIN_BATCH];
+	int			nouter;
+	int			pos;			/* the next outer row to join */
+	DynBatchCursor cursor;		/* its keys, each once, and the requests */
+	DynRequest	req;			/* what its requests share */
+	DynAsync   *async;			/* its request handle */
+	bool		inflight;		/* a request is on its way */
+	bool		started;		/* an answer has come */
+	bool		ready;			/* every key is answered */
+	DynPage		page;			/* the last answer: keys left unprocessed */
+	StringInfoData body;		/* the answer on its way */
+	int			nitems;
+	char	  **item_keys;
+	DynJson   **items;
+
+	/* a Query join's: one outer row, its Query paged */
+	DynParamValue *params;		/* the row's values, copied */
+	DynExecution ex;			/* with DynamoDB's rules applied */
+	int			partition;		/* the partition read now */
+	DynJson    *start;			/* where its next page starts, or NULL */
+	DynKeyTrail trail;			/* the keys its pages ended with */
+	MemoryContext pcxt[2];		/* the page being read, and the next one */
+	int			pcur;
+	bool		has_page;		/* a page is there to be joined */
+	bool		finished;		/* the outer row is joined */
+	bool		matched;		/* an item matched it */
+} DynJoinBatch;
+
 typedef struct DynJoinState
 {
 	CustomScanState css;
@@ -65,6 +119,7 @@ typedef struct DynJoinState
 	DynOptions *opts;
 	DynConnection *conn;
 	DynPlan    *plan;			/* the inner side's: its keys, projection */
+	bool		query;			/* a Query per outer row, not BatchGetItem */
 	DynRequest	base;
 	DynExpect	expect;			/* what its responses must be */
 
@@ -76,22 +131,21 @@ typedef struct DynJoinState
 	int		   *outer_attno;	/* per scan column: outer resno, or 0 */
 	DynColumn **inner_col;		/* per scan column: inner column, or NULL */
 
-	/* the batch */
-	MemoryContext batch_cxt;
-	TupleTableSlot *outer_slots[DYN_JOIN_BATCH];
-	char	   *outer_keys[DYN_JOIN_BATCH];
-	int			nbatch;
-	int			pos;
+	/* the batches: a ring of in_flight, the oldest at head */
+	MemoryContext handle_cxt;	/* the batches' request handles */
+	int			in_flight;
+	DynJoinBatch *ring;
+	int			head;
+	int			nbatches;		/* batches in the ring */
+	long		batches_read;	/* in this execution */
 	bool		outer_done;
-	int			nitems;
-	char	  **item_keys;
-	DynJson   **items;
 
 	/* for EXPLAIN ANALYZE */
-	long		requests;
+	long		requests;		/* sent, answered or not */
 	long		items_read;
 	long		retries;
 	long		batches;
+	int			most_in_flight;
 	double		capacity;
 } DynJoinState;
 
@@ -128,12 +182,30 @@ static const CustomExecMethods dyn_join_exec_methods = {
  * ---------------------------------------------------------------------
  */
 
+/* Whether every value of conds comes from the outer side; *from_outer: one does. */
+static bool
+dyn_values_from_outer(PlannerInfo *root, List *conds, RelOptInfo *outerrel, bool *from_outer)
+{
+	ListCell   *lc;
+
+	foreach(lc, conds)
+	{
+		Relids		relids = pull_varnos(root, (Node *) ((DynCond *) lfirst(lc))->value);
+
+		if (!bms_is_subset(relids, outerrel->relids))
+			return false;
+		*from_outer |= !bms_is_empty(relids);
+	}
+	return true;
+}
+
 /*
  * The chooser's choice for the inner side given the join: its own
  * conditions and the join clauses (of a left join, those of its ON), as
  * the conditions of one lookup per outer row.  Worth a batched join where
  * that is a lookup of a whole key whose values the outer side gives (one
- * at least; the other may be a constant).
+ * at least; the other may be a constant), or a Query of the table whose
+ * key condition takes a value of the outer side.
  */
 static bool
 dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
@@ -144,6 +216,7 @@ dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	List	   *rinfos = NIL;
 	List	   *clauses = NIL;
 	bool		from_outer = false;
+	bool		filters_from_outer = false;
 	ListCell   *lc;
 
 	foreach(lc, restrictlist)
@@ -160,25 +233,26 @@ dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 			clauses = lappend(clauses, dc);
 	}
 	dyn_choose_access(ri, clauses, NULL, acc);
-	if (acc->plan.op != DYN_OP_GETITEM)
+	if (acc->plan.op != DYN_OP_GETITEM && acc->plan.op != DYN_OP_QUERY)
 		return false;
-	foreach(lc, acc->plan.key_conds)
-	{
-		Relids		relids = pull_varnos(root, (Node *) ((DynCond *) lfirst(lc))->value);
-
-		if (!bms_is_subset(relids, outerrel->relids))
-			return false;
-		from_outer |= !bms_is_empty(relids);
-	}
+	if (!dyn_values_from_outer(root, acc->plan.key_conds, outerrel, &from_outer))
+		return false;
+	/* a Query's filter is sent with each outer row's values */
+	if (acc->plan.op == DYN_OP_QUERY)
+		foreach(lc, acc->plan.filters)
+			if (!dyn_values_from_outer(root, lfirst(lc), outerrel, &filters_from_outer))
+				return false;
 	return from_outer;
 }
 
 /*
  * The batched join's path, offered for inner and left joins whose inner
  * side is one of our foreign tables and where dyn_join_access finds a
- * lookup of whole keys: costed as the outer path, a request per hundred
- * outer rows and a tuple cost per row, so that it wins over a request per
- * outer row and over a Scan of a big table.
+ * lookup of whole keys or a Query.  Costed as the outer path, a request
+ * per hundred outer rows (a lookup) or per outer row (a Query, of which
+ * join_requests_in_flight overlap), and a tuple cost per row, so that it
+ * wins over a request per outer row one at a time and over a Scan of a
+ * big table.
  */
 static void
 dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
@@ -189,7 +263,8 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	Path	   *outer_path;
 	CustomPath *cp;
 	double		outer_rows;
-	double		batches;
+	double		requests;
+	double		items;
 	ListCell   *lc;
 
 	if (prev_join_pathlist_hook)
@@ -226,7 +301,16 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		return;
 
 	outer_rows = Max(outer_path->rows, 1);
-	batches = ceil(outer_rows / DYN_JOIN_BATCH);
+	if (acc.plan.op == DYN_OP_QUERY)
+	{
+		requests = outer_rows * Max(acc.requests, 1) / ri->opts->join_requests_in_flight;
+		items = outer_rows * Max(acc.items_read, 1);
+	}
+	else
+	{
+		requests = ceil(outer_rows / DYN_JOIN_BATCH);
+		items = outer_rows;
+	}
 
 	cp = makeNode(CustomPath);
 	cp->path.pathtype = T_CustomScan;
@@ -236,8 +320,8 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	cp->path.rows = joinrel->rows;
 	cp->path.startup_cost = outer_path->startup_cost + ri->opts->fdw_startup_cost;
 	cp->path.total_cost = outer_path->total_cost +
-		batches * ri->opts->fdw_startup_cost +
-		outer_rows * (ri->opts->fdw_tuple_cost + cpu_tuple_cost) +
+		requests * ri->opts->fdw_startup_cost +
+		items * (ri->opts->fdw_tuple_cost + cpu_tuple_cost) +
 		joinrel->rows * cpu_tuple_cost;
 	/* a disabled outer path disables this one too (before 18: its cost) */
 	DYN_INHERIT_DISABLED_NODES(&cp->path, outer_path);
@@ -463,11 +547,14 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	js->opts = dyn_get_options(js->foreigntableid, userid,
 							   (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0);
 	js->relname = get_rel_name(js->foreigntableid);
+	js->query = js->plan->op == DYN_OP_QUERY;
 	dyn_base_request(js->plan, js->opts, &js->base);
-	js->base.op = DYN_OP_BATCHGETITEM;
+	if (!js->query)
+		js->base.op = DYN_OP_BATCHGETITEM;
 	js->base.capacity |= estate->es_instrument != 0;
 	dyn_plan_expect(js->plan, js->opts, &js->expect);
-	js->expect.op = DYN_OP_BATCHGETITEM;
+	if (!js->query)
+		js->expect.op = DYN_OP_BATCHGETITEM;
 
 	/* the scan tuple's columns: from the outer row, or converted items */
 	rel = table_open(js->foreigntableid, AccessShareLock);
@@ -490,12 +577,25 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 	}
 	table_close(rel, AccessShareLock);
 
-	js->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join batch",
-										  ALLOCSET_DEFAULT_SIZES);
-	for (i = 0; i < DYN_JOIN_BATCH; i++)
-		js->outer_slots[i] = ExecAllocTableSlot(&estate->es_tupleTable,
-												ExecGetResultType(outer),
-												&TTSOpsMinimalTuple);
+	js->in_flight = js->opts->join_requests_in_flight;
+	js->ring = palloc0(sizeof(DynJoinBatch) * js->in_flight);
+	js->handle_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join handles",
+										   ALLOCSET_SMALL_SIZES);
+	for (int b = 0; b < js->in_flight; b++)
+	{
+		js->ring[b].cxt = AllocSetContextCreate(estate->es_query_cxt,
+												"dynomite_fdw join batch",
+												ALLOCSET_DEFAULT_SIZES);
+		if (js->query)
+			for (i = 0; i < 2; i++)
+				js->ring[b].pcxt[i] = AllocSetContextCreate(estate->es_query_cxt,
+															"dynomite_fdw join page",
+															ALLOCSET_DEFAULT_SIZES);
+		for (i = 0; i < (js->query ? 1 : DYN_JOIN_BATCH); i++)
+			js->ring[b].outer_slots[i] = ExecAllocTableSlot(&estate->es_tupleTable,
+															ExecGetResultType(outer),
+															&TTSOpsMinimalTuple);
+	}
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -540,6 +640,21 @@ dyn_fill_scan_slot(DynJoinState *js, TupleTableSlot *outer, DynJson *item)
 }
 
 /*
+ * The scan tuple of a joined row, its values converted in the per-tuple
+ * context: they live until the next row, not until the end of the query.
+ */
+static TupleTableSlot *
+dyn_row_slot(DynJoinState *js, TupleTableSlot *outer, DynJson *item)
+{
+	ExprContext *econtext = js->css.ss.ps.ps_ExprContext;
+	MemoryContext oldcxt = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	TupleTableSlot *slot = dyn_fill_scan_slot(js, outer, item);
+
+	MemoryContextSwitchTo(oldcxt);
+	return slot;
+}
+
+/*
  * The key of an outer row as text to match items by, or NULL where its
  * values make no key (NULL, empty, a number DynamoDB cannot hold): then
  * no item matches.
@@ -565,28 +680,100 @@ dyn_outer_key(DynJoinState *js, TupleTableSlot *outer, DynKey **key)
 	return dyn_key_lookup_text(*key);
 }
 
+/* Note one more request on its way, and the most there have been at once. */
+static void
+dyn_count_request(DynJoinState *js)
+{
+	int			n = 0;
+
+	for (int i = 0; i < js->in_flight; i++)
+		n += js->ring[i].inflight;
+	js->most_in_flight = Max(js->most_in_flight, n);
+	js->requests++;
+}
+
 /*
- * Read the next batch of outer rows and fetch their items, each key once,
- * through request.c's BatchGetItem loop.
+ * Send a batch's next request, built by request.c's BatchGetItem loop from
+ * the answer before (the keys it left unprocessed go again); a batch with
+ * nothing more to ask is ready.
  */
 static void
-dyn_fill_batch(DynJoinState *js)
+dyn_send_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+	char	   *body = dyn_batch_next(&b->cursor, &b->req, b->started ? &b->page : NULL,
+									  js->opts);
+
+	if (body == NULL)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		b->ready = true;
+		return;
+	}
+	initStringInfo(&b->body);
+	MemoryContextSwitchTo(oldcxt);
+	if (b->async == NULL)
+		b->async = dyn_async_create(js->conn, js->handle_cxt);
+	dyn_async_start(b->async, js->opts, "BatchGetItem", body, strlen(body), &b->body);
+	b->inflight = true;
+	dyn_count_request(js);
+}
+
+/* A batch's answer has come: keep its items, and ask again for what it left. */
+static void
+dyn_receive_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(b->cxt);
+	int			nkeys = list_length(b->cursor.keys);
+	DynResponse resp;
+	DynPage		page;
+
+	b->inflight = false;
+	dyn_async_finish(b->async, js->opts, &resp);
+	dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, NULL, b->cxt, NULL);
+	b->page = page;
+	b->started = true;
+	js->requests += resp.retries;
+	js->retries += resp.retries;
+	js->capacity += page.capacity;
+	for (int i = 0; i < page.nitems && b->nitems < nkeys; i++)
+	{
+		DynJson    *item = dyn_page_item_kept(&page, i, b->cxt);
+		char	   *keystr = dyn_item_lookup_text(item, js->plan);
+
+		js->items_read++;
+		if (keystr == NULL)
+			continue;
+		b->items[b->nitems] = item;
+		b->item_keys[b->nitems++] = keystr;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	dyn_send_batch(js, b);
+}
+
+/*
+ * Read the next batch of outer rows into b, and send the first request for
+ * their keys, each once.
+ */
+static void
+dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 {
 	PlanState  *outer = linitial(js->css.custom_ps);
 	MemoryContext oldcxt;
-	DynBatchCursor cursor = {NIL, 0, 0};
 	List	   *key_strings = NIL;
-	DynRequest	req;
-	DynPage		page;
-	char	   *body;
-	bool		started = false;
+	int			nkeys;
 
-	MemoryContextReset(js->batch_cxt);
-	js->nbatch = 0;
-	js->pos = 0;
-	js->nitems = 0;
+	MemoryContextReset(b->cxt);
+	b->nouter = 0;
+	b->pos = 0;
+	b->cursor = (DynBatchCursor) {NIL, 0, 0};
+	b->inflight = false;
+	b->started = false;
+	b->ready = false;
+	b->nitems = 0;
+	memset(&b->page, 0, sizeof(DynPage));
 
-	while (js->nbatch < DYN_JOIN_BATCH)
+	while (b->nouter < DYN_JOIN_BATCH)
 	{
 		/* the outer plan allocates in the query's context, not the batch's */
 		TupleTableSlot *slot = ExecProcNode(outer);
@@ -598,62 +785,351 @@ dyn_fill_batch(DynJoinState *js)
 			js->outer_done = true;
 			break;
 		}
-		oldcxt = MemoryContextSwitchTo(js->batch_cxt);
-		ExecCopySlot(js->outer_slots[js->nbatch], slot);
-		keystr = dyn_outer_key(js, js->outer_slots[js->nbatch], &key);
-		js->outer_keys[js->nbatch++] = keystr;
+		oldcxt = MemoryContextSwitchTo(b->cxt);
+		ExecCopySlot(b->outer_slots[b->nouter], slot);
+		keystr = dyn_outer_key(js, b->outer_slots[b->nouter], &key);
+		b->outer_keys[b->nouter++] = keystr;
 		if (keystr && !list_member(key_strings, makeString(keystr)))
 		{
 			key_strings = lappend(key_strings, makeString(keystr));
-			cursor.keys = lappend(cursor.keys, key);
+			b->cursor.keys = lappend(b->cursor.keys, key);
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
-	if (cursor.keys == NIL)
-		return;
-
-	oldcxt = MemoryContextSwitchTo(js->batch_cxt);
-	js->item_keys = palloc(sizeof(char *) * list_length(cursor.keys));
-	js->items = palloc(sizeof(DynJson *) * list_length(cursor.keys));
-	req = js->base;
-	dyn_add_projection_names(&req, js->base.projection);
-	js->batches++;
-	while ((body = dyn_batch_next(&cursor, &req, started ? &page : NULL, js->opts)) != NULL)
+	js->batches_read++;
+	if (b->cursor.keys == NIL)
 	{
-		DynResponse resp;
+		b->ready = true;
+		return;
+	}
+
+	oldcxt = MemoryContextSwitchTo(b->cxt);
+	nkeys = list_length(b->cursor.keys);
+	b->item_keys = palloc(sizeof(char *) * nkeys);
+	b->items = palloc(sizeof(DynJson *) * nkeys);
+	b->req = js->base;
+	dyn_add_projection_names(&b->req, js->base.projection);
+	MemoryContextSwitchTo(oldcxt);
+	js->batches++;
+	dyn_send_batch(js, b);
+}
+
+/* Take in answers, whichever batch's they are, until b is ready. */
+static void
+dyn_wait_batch(DynJoinState *js, DynJoinBatch *b)
+{
+	while (!b->ready)
+	{
+		DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
+		DynAsync   *arrived;
 
 		CHECK_FOR_INTERRUPTS();
-		dyn_request(js->conn, js->opts, "BatchGetItem", body, strlen(body), &resp);
-		dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, NULL,
-					   js->batch_cxt, NULL);
-		started = true;
-		js->requests += 1 + resp.retries;
-		js->retries += resp.retries;
-		js->capacity += page.capacity;
-		for (int i = 0; i < page.nitems && js->nitems < list_length(cursor.keys); i++)
-		{
-			DynJson    *item = dyn_page_item_kept(&page, i, js->batch_cxt);
-			char	   *keystr = dyn_item_lookup_text(item, js->plan);
-
-			js->items_read++;
-			if (keystr == NULL)
-				continue;
-			js->items[js->nitems] = item;
-			js->item_keys[js->nitems++] = keystr;
-		}
+		for (int i = 0; i < js->in_flight; i++)
+			set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
+		arrived = dyn_async_wait_any(set, js->in_flight);
+		if (arrived == NULL)
+			elog(ERROR, "batched join waits for a batch with no request on its way");
+		for (int i = 0; i < js->in_flight; i++)
+			if (js->ring[i].inflight && js->ring[i].async == arrived)
+				dyn_receive_batch(js, &js->ring[i]);
 	}
-	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * The batch whose rows are joined now, or NULL when the outer side is
+ * used up.  A used-up batch leaves the ring; batches of outer rows fill the
+ * free places (only one as the execution's first), then the join waits for
+ * the oldest.
+ */
+static DynJoinBatch *
+dyn_current_batch(DynJoinState *js)
+{
+	DynJoinBatch *cur = js->nbatches > 0 ? &js->ring[js->head] : NULL;
+	int			room;
+
+	if (cur && cur->ready && cur->pos < cur->nouter)
+		return cur;
+	if (cur && cur->ready)
+	{
+		js->head = (js->head + 1) % js->in_flight;
+		js->nbatches--;
+	}
+	room = js->batches_read == 0 ? 1 : js->in_flight;
+	while (js->nbatches < room && !js->outer_done)
+	{
+		dyn_start_batch(js, &js->ring[(js->head + js->nbatches) % js->in_flight]);
+		js->nbatches++;
+	}
+	if (js->nbatches == 0)
+		return NULL;
+	cur = &js->ring[js->head];
+	dyn_wait_batch(js, cur);
+	return cur;
 }
 
 static DynJson *
-dyn_find_item(DynJoinState *js, const char *keystr)
+dyn_find_item(DynJoinBatch *b, const char *keystr)
 {
 	if (keystr == NULL)
 		return NULL;
-	for (int i = 0; i < js->nitems; i++)
-		if (strcmp(js->item_keys[i], keystr) == 0)
-			return js->items[i];
+	for (int i = 0; i < b->nitems; i++)
+		if (strcmp(b->item_keys[i], keystr) == 0)
+			return b->items[i];
 	return NULL;
+}
+
+/*
+ * Ask for the next page of a Query join's outer row: of the partition read
+ * now, or of the next one; false when there is none.  The request is built
+ * in the context its answer will fill; the page before, whose
+ * LastEvaluatedKey it starts from, stays.
+ */
+static bool
+dyn_query_send(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext next = b->pcxt[1 - b->pcur];
+	MemoryContext oldcxt;
+	DynRequest	req;
+	char	   *body;
+
+	MemoryContextReset(next);
+	oldcxt = MemoryContextSwitchTo(next);
+	for (;;)
+	{
+		if (b->partition >= list_length(b->ex.partitions))
+		{
+			MemoryContextSwitchTo(oldcxt);
+			return false;
+		}
+		req = js->base;
+		req.names = NIL;
+		req.values = NIL;
+		dyn_add_projection_names(&req, js->base.projection);
+		if (dyn_render_conditions(&b->ex, b->partition, &req))
+			break;
+		/* no item of this partition can match */
+		b->partition++;
+		b->start = NULL;
+	}
+	req.limit = js->opts->page_size;
+	if (b->start == NULL)
+		dyn_key_trail_start(&b->trail, b->cxt, NULL);
+	body = dyn_build_request(&req, b->start, false);
+	initStringInfo(&b->body);
+	MemoryContextSwitchTo(oldcxt);
+	if (b->async == NULL)
+		b->async = dyn_async_create(js->conn, js->handle_cxt);
+	dyn_async_start(b->async, js->opts, "Query", body, strlen(body), &b->body);
+	b->inflight = true;
+	dyn_count_request(js);
+	return true;
+}
+
+/* A Query join's page has come: it replaces the page before. */
+static void
+dyn_query_receive(DynJoinState *js, DynJoinBatch *b)
+{
+	MemoryContext next = b->pcxt[1 - b->pcur];
+	MemoryContext oldcxt = MemoryContextSwitchTo(next);
+	DynResponse resp;
+	DynPage		page;
+
+	b->inflight = false;
+	dyn_async_finish(b->async, js->opts, &resp);
+	dyn_parse_page(resp.body.data, resp.body.len, &page, &js->expect, &b->trail, next, NULL);
+	if (!page.has_items)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_REPLY_HANDLE),
+				 errmsg("invalid Query response from DynamoDB"),
+				 errdetail("A Query response without items."),
+				 errcontext("DynamoDB Query request on table \"%s\"", js->base.table)));
+	MemoryContextSwitchTo(oldcxt);
+	js->requests += resp.retries;
+	js->retries += resp.retries;
+	js->capacity += page.capacity;
+	js->items_read += page.nitems;
+
+	MemoryContextReset(b->pcxt[b->pcur]);
+	b->pcur = 1 - b->pcur;
+	b->page = page;
+	b->pos = 0;
+	b->has_page = true;
+	if (page.last_key)
+		b->start = page.last_key;
+	else
+	{
+		b->partition++;
+		b->start = NULL;
+	}
+}
+
+/*
+ * Read the next outer row into a Query join's b, apply DynamoDB's rules to
+ * its values and ask for its first page.
+ */
+static void
+dyn_query_start(DynJoinState *js, DynJoinBatch *b)
+{
+	PlanState  *outer = linitial(js->css.custom_ps);
+	ExprContext *econtext = js->css.ss.ps.ps_ExprContext;
+	TupleTableSlot *slot;
+	MemoryContext oldcxt;
+	ListCell   *lc;
+
+	MemoryContextReset(b->cxt);
+	MemoryContextReset(b->pcxt[0]);
+	MemoryContextReset(b->pcxt[1]);
+	b->nouter = 0;
+	b->pos = 0;
+	b->pcur = 0;
+	b->inflight = false;
+	b->has_page = false;
+	b->finished = false;
+	b->matched = false;
+	b->partition = 0;
+	b->start = NULL;
+	memset(&b->page, 0, sizeof(DynPage));
+
+	slot = ExecProcNode(outer);
+	if (TupIsNull(slot))
+	{
+		js->outer_done = true;
+		b->finished = true;
+		return;
+	}
+	oldcxt = MemoryContextSwitchTo(b->cxt);
+	ExecCopySlot(b->outer_slots[0], slot);
+	b->nouter = 1;
+	js->batches_read++;
+
+	/* the row's values, kept with it: the filter is rendered with them */
+	econtext->ecxt_scantuple = dyn_fill_scan_slot(js, b->outer_slots[0], NULL);
+	b->params = palloc0(sizeof(DynParamValue) * Max(list_length(js->key_exprs), 1));
+	foreach(lc, js->key_exprs)
+	{
+		DynParamValue *p = &b->params[foreach_current_index(lc)];
+		int16		typlen;
+		bool		typbyval;
+		Datum		value;
+
+		p->type = js->key_values[foreach_current_index(lc)].type;
+		value = ExecEvalExpr(lfirst(lc), econtext, &p->isnull);
+		get_typlenbyval(p->type, &typlen, &typbyval);
+		p->value = p->isnull ? (Datum) 0 : datumCopy(value, typbyval, typlen);
+	}
+	dyn_execution_begin(&b->ex, js->plan, js->opts, b->params, false, false);
+	MemoryContextSwitchTo(oldcxt);
+	js->batches++;
+	if (b->ex.nothing || !dyn_query_send(js, b))
+		b->partition = list_length(b->ex.partitions);
+}
+
+/* Take in answers, whichever outer row's they are, until b's has come. */
+static void
+dyn_wait_query(DynJoinState *js, DynJoinBatch *b)
+{
+	while (b->inflight)
+	{
+		DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
+		DynAsync   *arrived;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int i = 0; i < js->in_flight; i++)
+			set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
+		arrived = dyn_async_wait_any(set, js->in_flight);
+		if (arrived == NULL)
+			elog(ERROR, "Query join waits for a page with no request on its way");
+		for (int i = 0; i < js->in_flight; i++)
+			if (js->ring[i].inflight && js->ring[i].async == arrived)
+				dyn_query_receive(js, &js->ring[i]);
+	}
+}
+
+/*
+ * The next item of a Query join's outer row b, or NULL when its Query is
+ * read to the end.  Pages of the other outer rows in the ring wait, one
+ * each, until their row's turn; this row's next page is asked for when its
+ * page is used up.
+ */
+static DynJson *
+dyn_query_next_item(DynJoinState *js, DynJoinBatch *b)
+{
+	for (;;)
+	{
+		dyn_wait_query(js, b);
+		if (b->has_page && b->pos < b->page.nitems)
+			return dyn_page_item(&b->page, b->pos++);
+		b->has_page = false;
+		if (!dyn_query_send(js, b))
+			return NULL;
+	}
+}
+
+/*
+ * The next row of a Query join: each outer row with the items of its
+ * Query where the join filter holds, as its pages come; a left join's
+ * outer row alone, NULL-extended, where none does.  The ring holds the
+ * outer rows read ahead, the first page of each on its way.
+ */
+static TupleTableSlot *
+dyn_exec_query_join(CustomScanState *node)
+{
+	DynJoinState *js = (DynJoinState *) node;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	for (;;)
+	{
+		DynJoinBatch *b = js->nbatches > 0 ? &js->ring[js->head] : NULL;
+		TupleTableSlot *outer;
+		DynJson    *item;
+
+		CHECK_FOR_INTERRUPTS();
+		if (b == NULL || b->finished)
+		{
+			int			room = js->batches_read == 0 ? 1 : js->in_flight;
+
+			if (b)
+			{
+				js->head = (js->head + 1) % js->in_flight;
+				js->nbatches--;
+			}
+			while (js->nbatches < room && !js->outer_done)
+			{
+				DynJoinBatch *nb = &js->ring[(js->head + js->nbatches) % js->in_flight];
+
+				dyn_query_start(js, nb);
+				if (nb->nouter > 0)
+					js->nbatches++;
+			}
+			if (js->nbatches == 0)
+				return NULL;
+			continue;
+		}
+
+		ResetExprContext(econtext);
+		outer = b->outer_slots[0];
+		item = dyn_query_next_item(js, b);
+		if (item)
+		{
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, item);
+			if (!ExecQual(js->joinqual, econtext))
+				continue;
+			b->matched = true;
+		}
+		else
+		{
+			b->finished = true;
+			if (js->jointype != JOIN_LEFT || b->matched)
+				continue;
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
+		}
+		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
+			continue;
+		/* no projection where the target list is the scan tuple itself */
+		if (node->ss.ps.ps_ProjInfo == NULL)
+			return econtext->ecxt_scantuple;
+		return ExecProject(node->ss.ps.ps_ProjInfo);
+	}
 }
 
 /*
@@ -667,37 +1143,37 @@ dyn_exec_join(CustomScanState *node)
 	DynJoinState *js = (DynJoinState *) node;
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 
+	if (js->query)
+		return dyn_exec_query_join(node);
 	for (;;)
 	{
+		DynJoinBatch *b;
 		TupleTableSlot *outer;
 		DynJson    *item;
 		bool		matched = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (js->pos >= js->nbatch)
-		{
-			if (js->outer_done)
-				return NULL;
-			dyn_fill_batch(js);
-			if (js->nbatch == 0)
-				return NULL;
-		}
+		b = dyn_current_batch(js);
+		if (b == NULL)
+			return NULL;
+		if (b->pos >= b->nouter)
+			continue;			/* an empty batch: the outer side ended */
 
 		ResetExprContext(econtext);
-		outer = js->outer_slots[js->pos];
-		item = dyn_find_item(js, js->outer_keys[js->pos]);
-		js->pos++;
+		outer = b->outer_slots[b->pos];
+		item = dyn_find_item(b, b->outer_keys[b->pos]);
+		b->pos++;
 
 		if (item)
 		{
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, item);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, item);
 			matched = ExecQual(js->joinqual, econtext);
 		}
 		if (!matched)
 		{
 			if (js->jointype != JOIN_LEFT)
 				continue;
-			econtext->ecxt_scantuple = dyn_fill_scan_slot(js, outer, NULL);
+			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
 		}
 		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
 			continue;
@@ -708,15 +1184,47 @@ dyn_exec_join(CustomScanState *node)
 	}
 }
 
+/* Drop every batch, and the requests on their way. */
+static void
+dyn_reset_batches(DynJoinState *js)
+{
+	for (int i = 0; i < js->in_flight; i++)
+	{
+		DynJoinBatch *b = &js->ring[i];
+
+		if (b->async)
+			dyn_async_cancel(b->async);
+		b->inflight = false;
+		b->ready = false;
+		b->nouter = 0;
+		b->pos = 0;
+		MemoryContextReset(b->cxt);
+		if (js->query)
+		{
+			MemoryContextReset(b->pcxt[0]);
+			MemoryContextReset(b->pcxt[1]);
+			b->has_page = false;
+		}
+	}
+	js->head = 0;
+	js->nbatches = 0;
+	js->batches_read = 0;
+	js->outer_done = false;
+}
+
 static void
 dyn_end_join(CustomScanState *node)
 {
 	DynJoinState *js = (DynJoinState *) node;
 
 	ExecEndNode(linitial(node->custom_ps));
-	if (js->batch_cxt)
-		MemoryContextDelete(js->batch_cxt);
-	js->batch_cxt = NULL;
+	/* let the batches and handles go now rather than at the end of the query */
+	if (js->handle_cxt)
+	{
+		dyn_reset_batches(js);
+		MemoryContextDelete(js->handle_cxt);
+		js->handle_cxt = NULL;
+	}
 }
 
 static void
@@ -725,11 +1233,7 @@ dyn_rescan_join(CustomScanState *node)
 	DynJoinState *js = (DynJoinState *) node;
 
 	ExecReScan(linitial(node->custom_ps));
-	MemoryContextReset(js->batch_cxt);
-	js->nbatch = 0;
-	js->pos = 0;
-	js->nitems = 0;
-	js->outer_done = false;
+	dyn_reset_batches(js);
 }
 
 /*
@@ -752,19 +1256,26 @@ dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es)
 		value_text[foreach_current_index(lc)] = deparse_expression(lfirst(lc), context,
 																   true, false);
 
-	ExplainPropertyText("DynamoDB Operation", "BatchGetItem", es);
+	ExplainPropertyText("DynamoDB Operation", js->query ? "Query" : "BatchGetItem", es);
 	ExplainPropertyText("DynamoDB Table", js->base.table, es);
-	ExplainPropertyText("DynamoDB Join Key",
+	ExplainPropertyText(js->query ? "DynamoDB Join Key Condition" : "DynamoDB Join Key",
 						dyn_display_conditions(js->plan->key_conds, NIL, value_text), es);
+	if (js->query && js->plan->filters)
+		ExplainPropertyText("DynamoDB Filter",
+							dyn_display_conditions(NIL, js->plan->filters, value_text), es);
 	ExplainPropertyText("DynamoDB Join Type", js->jointype == JOIN_LEFT ? "Left" : "Inner", es);
 	if (joinquals != NIL)
 		ExplainPropertyText("Join Filter",
 							deparse_expression((Node *) make_ands_explicit(joinquals),
 											   context, true, false), es);
-	ExplainPropertyInteger("DynamoDB Batch Size", NULL, DYN_JOIN_BATCH, es);
+	if (!js->query)
+		ExplainPropertyInteger("DynamoDB Batch Size", NULL, DYN_JOIN_BATCH, es);
+	ExplainPropertyInteger("DynamoDB Requests In Flight", NULL, js->in_flight, es);
 	if (es->analyze)
 	{
-		ExplainPropertyInteger("DynamoDB Batches", NULL, js->batches, es);
+		ExplainPropertyInteger(js->query ? "DynamoDB Outer Rows Queried" : "DynamoDB Batches",
+							   NULL, js->batches, es);
+		ExplainPropertyInteger("DynamoDB Most In Flight", NULL, js->most_in_flight, es);
 		ExplainPropertyInteger("DynamoDB Requests", NULL, js->requests, es);
 		ExplainPropertyInteger("DynamoDB Items Read", NULL, js->items_read, es);
 		ExplainPropertyInteger("DynamoDB Retries", NULL, js->retries, es);

@@ -52,6 +52,7 @@ static const DynOptionDef dyn_options[] = {
 	{"transactional", ForeignServerRelationId},
 	{"read_capacity_per_second", ForeignServerRelationId},
 	{"allow_full_scan", ForeignServerRelationId},
+	{"join_requests_in_flight", ForeignServerRelationId},
 	{"access_key_id", UserMappingRelationId},
 	{"secret_access_key", UserMappingRelationId},
 	{"session_token", UserMappingRelationId},
@@ -86,6 +87,7 @@ static const DynOptionDef dyn_options[] = {
 	{"transactional", ForeignTableRelationId},
 	{"read_capacity_per_second", ForeignTableRelationId},
 	{"allow_full_scan", ForeignTableRelationId},
+	{"join_requests_in_flight", ForeignTableRelationId},
 	{"attribute", AttributeRelationId},
 	{"meta", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -336,6 +338,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 			(void) dyn_parse_int(name, value, 1, DYN_MAX_SEGMENTS);
 		else if (strcmp(name, "batch_size") == 0)
 			(void) dyn_parse_int(name, value, 1, DYN_MAX_BATCH_SIZE);
+		else if (strcmp(name, "join_requests_in_flight") == 0)
+			(void) dyn_parse_int(name, value, 1, DYN_MAX_JOIN_IN_FLIGHT);
 		else if (strcmp(name, "fdw_startup_cost") == 0 ||
 				 strcmp(name, "fdw_tuple_cost") == 0)
 			(void) dyn_parse_cost(name, value);
@@ -508,6 +512,10 @@ dyn_get_server_options(ForeignServer *server, UserMapping *user, bool credential
 
 	value = dyn_find_option(server->options, "batch_size");
 	opts->batch_size = value ? dyn_parse_int("batch_size", value, 1, DYN_MAX_BATCH_SIZE) : 1;
+	value = dyn_find_option(server->options, "join_requests_in_flight");
+	opts->join_requests_in_flight = value ?
+		dyn_parse_int("join_requests_in_flight", value, 1, DYN_MAX_JOIN_IN_FLIGHT) :
+		DYN_DEFAULT_JOIN_IN_FLIGHT;
 	value = dyn_find_option(server->options, "transactional");
 	opts->transactional = false;
 	if (value && !parse_bool(value, &opts->transactional))
@@ -592,6 +600,12 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 	value = dyn_find_option(table->options, "allow_full_scan");
 	if (value && !parse_bool(value, &opts->allow_full_scan))
 		dyn_bad_value("allow_full_scan", value, "a boolean: true or false");
+
+	/* so does its join_requests_in_flight */
+	value = dyn_find_option(table->options, "join_requests_in_flight");
+	if (value)
+		opts->join_requests_in_flight = dyn_parse_int("join_requests_in_flight", value, 1,
+													  DYN_MAX_JOIN_IN_FLIGHT);
 	opts->relid = foreigntableid;
 	return opts;
 }
