@@ -231,26 +231,11 @@ dyn_credentials_check_option(const char *name, const char *value)
 	return false;
 }
 
-static char *
-dyn_cred_option(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, name) == 0)
-			return defGetString(def);
-	}
-	return NULL;
-}
-
 /* An option, else an environment variable of the server process. */
 static char *
 dyn_cred_option_env(List *options, const char *name, const char *env)
 {
-	char	   *value = dyn_cred_option(options, name);
+	char	   *value = dyn_find_option(options, name);
 
 	if (value == NULL && env != NULL)
 	{
@@ -288,24 +273,24 @@ dyn_credentials_configure(DynOptions *opts, ForeignServer *server, UserMapping *
 {
 	List	   *um = user ? user->options : NIL;
 	DynCredSpec *spec = palloc0(sizeof(DynCredSpec));
-	char	   *source = dyn_cred_option(um, "credentials_source");
+	char	   *source = dyn_find_option(um, "credentials_source");
 	const char *why;
 	StringInfoData fp;
 
-	spec->access_key_id = dyn_cred_option(um, "access_key_id");
-	spec->secret_access_key = dyn_cred_option(um, "secret_access_key");
-	spec->session_token = dyn_cred_option(um, "session_token");
-	spec->role_arn = dyn_cred_option(um, "role_arn");
-	spec->external_id = dyn_cred_option(um, "external_id");
-	spec->role_session_name = dyn_cred_option(um, "role_session_name");
-	spec->sts_endpoint = dyn_cred_option(um, "sts_endpoint");
+	spec->access_key_id = dyn_find_option(um, "access_key_id");
+	spec->secret_access_key = dyn_find_option(um, "secret_access_key");
+	spec->session_token = dyn_find_option(um, "session_token");
+	spec->role_arn = dyn_find_option(um, "role_arn");
+	spec->external_id = dyn_find_option(um, "external_id");
+	spec->role_session_name = dyn_find_option(um, "role_session_name");
+	spec->sts_endpoint = dyn_find_option(um, "sts_endpoint");
 	if (spec->sts_endpoint == NULL)
 		spec->sts_endpoint = dyn_cred_option_env(server->options, "sts_endpoint",
 												 "AWS_ENDPOINT_URL_STS");
 	if (spec->sts_endpoint == NULL)
 		spec->sts_endpoint = psprintf("https://sts.%s.amazonaws.com", opts->region);
 	spec->chosen = source != NULL || spec->role_arn != NULL ||
-		dyn_cred_option(um, "profile") != NULL;
+		dyn_find_option(um, "profile") != NULL;
 
 	if (source)
 	{
@@ -313,7 +298,7 @@ dyn_credentials_configure(DynOptions *opts, ForeignServer *server, UserMapping *
 			if (strcmp(dyn_cred_sources[i].option, source) == 0)
 				spec->source = dyn_cred_sources[i].source;
 	}
-	else if (dyn_cred_option(um, "profile"))
+	else if (dyn_find_option(um, "profile"))
 		spec->source = DYN_CRED_PROFILE;
 	else if (spec->access_key_id && spec->secret_access_key)
 		spec->source = DYN_CRED_STATIC;
@@ -361,7 +346,7 @@ dyn_credentials_configure(DynOptions *opts, ForeignServer *server, UserMapping *
 		spec->container_token_file =
 			dyn_cred_option_env(um, "container_authorization_token_file",
 								"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-		spec->metadata_endpoint = dyn_cred_option(um, "metadata_endpoint");
+		spec->metadata_endpoint = dyn_find_option(um, "metadata_endpoint");
 		if (spec->metadata_endpoint == NULL)
 			spec->metadata_endpoint =
 				dyn_cred_option_env(server->options, "metadata_endpoint",
@@ -380,7 +365,7 @@ dyn_credentials_configure(DynOptions *opts, ForeignServer *server, UserMapping *
 
 			if (key && *key && secret && *secret)
 				spec->source = DYN_CRED_ENV;
-			else if (dyn_cred_option(um, "profile") || getenv("AWS_PROFILE") ||
+			else if (dyn_find_option(um, "profile") || getenv("AWS_PROFILE") ||
 					 dyn_cred_file_exists(spec->credentials_file) ||
 					 dyn_cred_file_exists(spec->config_file))
 				spec->source = DYN_CRED_PROFILE;
@@ -472,9 +457,9 @@ dyn_credentials_configure(DynOptions *opts, ForeignServer *server, UserMapping *
 char *
 dyn_credentials_describe(List *umoptions)
 {
-	char	   *source = dyn_cred_option(umoptions, "credentials_source");
-	char	   *profile = dyn_cred_option(umoptions, "profile");
-	char	   *role = dyn_cred_option(umoptions, "role_arn");
+	char	   *source = dyn_find_option(umoptions, "credentials_source");
+	char	   *profile = dyn_find_option(umoptions, "profile");
+	char	   *role = dyn_find_option(umoptions, "role_arn");
 	const char *what = NULL;
 
 	if ((source == NULL || strcmp(source, "profile") == 0) && profile)
@@ -486,7 +471,7 @@ dyn_credentials_describe(List *umoptions)
 				what = dyn_cred_sources[i].description;
 	}
 	else if (role)
-		what = dyn_cred_option(umoptions, "access_key_id") ?
+		what = dyn_find_option(umoptions, "access_key_id") ?
 			"the user mapping's keys" : "the default chain";
 	if (what == NULL)
 		return NULL;
@@ -832,6 +817,25 @@ dyn_cred_refused(const char *source, long status, StringInfo body)
 						   code ? ": " : "", code ? dyn_cred_clean(code, strlen(code)) : "",
 						   message ? ": " : "",
 						   message ? dyn_cred_clean(message, strlen(message)) : ""));
+}
+
+/*
+ * Fetch a JSON document of keys (the container endpoint's, instance
+ * metadata's: AccessKeyId, SecretAccessKey, Token, Expiration) into out.
+ */
+static void
+dyn_cred_http_keys(DynCredContext *cx, const char *source, DynHttpCall *call,
+				   StringInfo body, DynCreds *out)
+{
+	long		status;
+	const char *err;
+
+	dyn_cred_http(cx, source, call, &status, body);
+	if (status != 200)
+		dyn_cred_refused(source, status, body);
+	err = dyn_cred_parse_json(body->data, body->len, "Token", false, out);
+	if (err)
+		dyn_cred_fail(ERRCODE_FDW_REPLY_HANDLE, source, dyn_cred_sentence(err));
 }
 
 /* application/x-www-form-urlencoded, RFC 3986's unreserved set kept */
@@ -1388,8 +1392,6 @@ dyn_cred_container(DynCredContext *cx, DynCreds *out)
 	const char *lines[1];
 	DynHttpCall call;
 	StringInfoData body;
-	long		status;
-	const char *err;
 
 	if (!dyn_container_host_ok(spec->container_uri))
 		dyn_cred_fail(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, source,
@@ -1409,12 +1411,7 @@ dyn_cred_container(DynCredContext *cx, DynCreds *out)
 		call.nheaders = 1;
 	}
 	initStringInfo(&body);
-	dyn_cred_http(cx, source, &call, &status, &body);
-	if (status != 200)
-		dyn_cred_refused(source, status, &body);
-	err = dyn_cred_parse_json(body.data, body.len, "Token", false, out);
-	if (err)
-		dyn_cred_fail(ERRCODE_FDW_REPLY_HANDLE, source, dyn_cred_sentence(err));
+	dyn_cred_http_keys(cx, source, &call, &body, out);
 }
 
 static void
@@ -1431,7 +1428,6 @@ dyn_cred_imds(DynCredContext *cx, DynCreds *out)
 	char	   *token;
 	char	   *role;
 	char	   *nl;
-	const char *err;
 
 	/* a session token by PUT */
 	memset(&call, 0, sizeof(call));
@@ -1472,12 +1468,7 @@ dyn_cred_imds(DynCredContext *cx, DynCreds *out)
 
 	/* the role's credentials */
 	call.url = psprintf("%s/latest/meta-data/iam/security-credentials/%s", base, role);
-	dyn_cred_http(cx, source, &call, &status, &body);
-	if (status != 200)
-		dyn_cred_refused(source, status, &body);
-	err = dyn_cred_parse_json(body.data, body.len, "Token", false, out);
-	if (err)
-		dyn_cred_fail(ERRCODE_FDW_REPLY_HANDLE, source, dyn_cred_sentence(err));
+	dyn_cred_http_keys(cx, source, &call, &body, out);
 }
 
 static void

@@ -79,6 +79,7 @@ typedef struct DynOptions
 } DynOptions;
 
 extern DynOptions *dyn_get_options(Oid foreigntableid, Oid userid, bool credentials);
+extern char *dyn_find_option(List *options, const char *name);
 extern DynOptions *dyn_get_server_options(ForeignServer *server, UserMapping *user,
 										  bool credentials);
 extern char *dyn_column_attribute(Oid relid, AttrNumber attnum);

@@ -814,25 +814,33 @@ dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 	dyn_send_batch(js, b);
 }
 
+/*
+ * Wait for the next answer to any request of the ring and return the
+ * place whose request it answers.
+ */
+static DynJoinBatch *
+dyn_ring_answered(DynJoinState *js)
+{
+	DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
+	DynAsync   *arrived;
+
+	CHECK_FOR_INTERRUPTS();
+	for (int i = 0; i < js->in_flight; i++)
+		set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
+	arrived = dyn_async_wait_any(set, js->in_flight);
+	for (int i = 0; arrived != NULL && i < js->in_flight; i++)
+		if (js->ring[i].inflight && js->ring[i].async == arrived)
+			return &js->ring[i];
+	elog(ERROR, "join waits for an answer with no request on its way");
+	return NULL;
+}
+
 /* Take in answers, whichever batch's they are, until b is ready. */
 static void
 dyn_wait_batch(DynJoinState *js, DynJoinBatch *b)
 {
 	while (!b->ready)
-	{
-		DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
-		DynAsync   *arrived;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < js->in_flight; i++)
-			set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
-		arrived = dyn_async_wait_any(set, js->in_flight);
-		if (arrived == NULL)
-			elog(ERROR, "batched join waits for a batch with no request on its way");
-		for (int i = 0; i < js->in_flight; i++)
-			if (js->ring[i].inflight && js->ring[i].async == arrived)
-				dyn_receive_batch(js, &js->ring[i]);
-	}
+		dyn_receive_batch(js, dyn_ring_answered(js));
 }
 
 /*
@@ -1029,20 +1037,7 @@ static void
 dyn_wait_query(DynJoinState *js, DynJoinBatch *b)
 {
 	while (b->inflight)
-	{
-		DynAsync   *set[DYN_MAX_JOIN_IN_FLIGHT];
-		DynAsync   *arrived;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int i = 0; i < js->in_flight; i++)
-			set[i] = js->ring[i].inflight ? js->ring[i].async : NULL;
-		arrived = dyn_async_wait_any(set, js->in_flight);
-		if (arrived == NULL)
-			elog(ERROR, "Query join waits for a page with no request on its way");
-		for (int i = 0; i < js->in_flight; i++)
-			if (js->ring[i].inflight && js->ring[i].async == arrived)
-				dyn_query_receive(js, &js->ring[i]);
-	}
+		dyn_query_receive(js, dyn_ring_answered(js));
 }
 
 /*

@@ -398,7 +398,8 @@ dynomite_fdw_validator(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-static char *
+/* The value of an option of a list of DefElems, or NULL. */
+char *
 dyn_find_option(List *options, const char *name)
 {
 	ListCell   *lc;
