@@ -279,7 +279,10 @@ if [[ -z "$mutate" ]]; then
 fi
 if [[ $mutate == 1 ]]; then
 	echo "=== the mutation check (test/mutate.sh) ==="
-	if mutate_out=$(bash test/mutate.sh 2>&1 | tee /dev/stderr); then :; fi
+	# through a file of its own: tee to /dev/stderr would truncate a log file
+	# that stdout and stderr both go to
+	bash test/mutate.sh 2>&1 | tee "$work/mutate.log" || true
+	mutate_out=$(cat "$work/mutate.log")
 	line=$(echo "$mutate_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 	if [[ -z "$line" ]]; then
 		failed=$((failed + 1))
