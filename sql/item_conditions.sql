@@ -59,7 +59,23 @@ SELECT q, same_rows_of(q, 'mixed', 'mixed_nopush') FROM (VALUES
   ('SELECT id FROM %s WHERE item->>''id'' IN (''f01'', ''f09'', ''zz'')'),
   ('SELECT id FROM %s WHERE item->>''id'' = '''''),
   ('SELECT id FROM %s WHERE item->>''nothing'' = ''x'''),
-  ('SELECT id FROM %s WHERE item->>'''' = ''x''')
+  ('SELECT id FROM %s WHERE item->>'''' = ''x'''),
+  ('SELECT id FROM %s WHERE item ? ''t'''),
+  ('SELECT id FROM %s WHERE NOT item ? ''t'''),
+  ('SELECT id FROM %s WHERE item ? ''m'' OR item ? ''b'''),
+  ('SELECT id FROM %s WHERE item ? ''nothing'''),
+  ('SELECT id FROM %s WHERE item @> ''{"t": "5"}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"t": 5}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"d": 1.5}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"d": 1.50}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"b": true}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"b": false}'''),
+  ('SELECT id FROM %s WHERE ''{"i": -3}'' <@ item'),
+  ('SELECT id FROM %s WHERE item @> ''{"t": null}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"t": "5", "i": 5}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"ns": ["1"]}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"id": "f03"}'''),
+  ('SELECT id FROM %s WHERE item @> ''{"id": "f03"}'' OR item @> ''{"t": true}''')
 ) t(q);
 
 -- what goes where: the filter keeps the items of another type
@@ -71,6 +87,17 @@ EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->>'t' IS NULL;
 -- a member of no name, or compared as jsonb, stays with PostgreSQL
 EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->>'' = 'x';
 EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->'t' = '"5"';
+-- whether the item has an attribute; a one-member document it contains
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM mixed WHERE item ? 't' OR NOT item ? 'b';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM mixed WHERE item @> '{"d": 1.5}';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM mixed WHERE item @> '{"b": true}';
+-- a document of two members, or of a null or a container, stays with PostgreSQL
+EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item @> '{"t": "5", "i": 5}';
+EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item @> '{"t": null}';
+-- fewer items come back: only those that have the attribute
+SELECT proxy_reset();
+SELECT count(*) FROM mixed WHERE item ? 'm';
+SELECT sent();
 
 -- ===================================================================
 -- key attributes: the keys take them
@@ -78,6 +105,11 @@ EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->'t' = '"5"';
 EXPLAIN (COSTS OFF) SELECT item->>'t' FROM mixed WHERE item->>'id' = 'f03';
 SELECT proxy_reset();
 SELECT item->>'t' FROM mixed WHERE item->>'id' = 'f03';
+SELECT sent();
+-- a key member the item contains: GetItem
+EXPLAIN (COSTS OFF) SELECT item->>'t' FROM mixed WHERE item @> '{"id": "f03"}';
+SELECT proxy_reset();
+SELECT item->>'t' FROM mixed WHERE item @> '{"id": "f03"}';
 SELECT sent();
 EXPLAIN (COSTS OFF) SELECT id FROM mixed WHERE item->>'id' IN ('f01', 'f09', 'zz');
 -- an empty key value matches nothing: nothing is sent
@@ -92,8 +124,13 @@ SELECT q, same_rows_of(q, 'events', 'events_nopush') FROM (VALUES
   ('SELECT item FROM %s WHERE item->>''device'' = ''d05'' AND item->>''ts'' = ''250'''),
   ('SELECT item FROM %s WHERE item->>''device'' IN (''d05'', ''d06'') AND (item->>''ts'')::numeric = 250'),
   ('SELECT item FROM %s WHERE item->>''device'' = ''d05'' AND item->>''kind'' = ''ping'''),
-  ('SELECT item FROM %s WHERE item->>''kind'' = ''ping'' AND (item->>''amount'')::numeric > 5')
+  ('SELECT item FROM %s WHERE item->>''kind'' = ''ping'' AND (item->>''amount'')::numeric > 5'),
+  ('SELECT item FROM %s WHERE item @> ''{"device": "d05"}'' AND item @> ''{"ts": 250}'''),
+  ('SELECT item FROM %s WHERE item @> ''{"device": "d05"}'' AND item @> ''{"ts": 250.0}''')
 ) t(q);
+-- a whole key the item contains, the number in another spelling: GetItem
+EXPLAIN (COSTS OFF)
+SELECT item FROM events WHERE item @> '{"device": "d05"}' AND item @> '{"ts": 2.5e2}';
 -- a Query of one partition, its sort key in the key condition
 EXPLAIN (COSTS OFF)
 SELECT item FROM events WHERE item->>'device' = 'd05' AND (item->>'ts')::numeric BETWEEN 120 AND 200;

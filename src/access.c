@@ -414,7 +414,8 @@ dyn_mark_keyed(DynRelInfo *ri, List *clauses)
 					keytype = k->range_type;
 			}
 			cond->keyed = keytype != 0 && cond->dyntype == keytype;
-			if (ri->exact && keytype != 0 && cond->dyntype != keytype)
+			if (ri->exact && keytype != 0 && cond->dyntype != 0 &&
+				cond->dyntype != keytype)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("invalid filter"),

@@ -32,7 +32,9 @@
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/pg_locale.h"
@@ -170,6 +172,35 @@ dyn_attribute_column(PlannerInfo *root, RelOptInfo *baserel, Var *var,
 }
 
 /*
+ * Whether expr is item OP 'name' (OP the function funcid: ->> or ?) on a
+ * whole-item column of the scanned table, with a non-empty constant name;
+ * *attname is that name.
+ */
+static bool
+dyn_item_member(PlannerInfo *root, RelOptInfo *baserel, Expr *expr, Oid funcid,
+				char **attname)
+{
+	OpExpr	   *op;
+	Var		   *var;
+	Const	   *name;
+
+	if (!IsA(expr, OpExpr))
+		return false;
+	op = (OpExpr *) expr;
+	if (op->opfuncid != funcid || list_length(op->args) != 2 ||
+		(var = dyn_scan_var(baserel, linitial(op->args))) == NULL ||
+		!IsA(lsecond(op->args), Const))
+		return false;
+	name = lsecond(op->args);
+	if (name->constisnull ||
+		dyn_column_meta(planner_rt_fetch(baserel->relid, root)->relid,
+						var->varattno) != DYN_META_ITEM)
+		return false;
+	*attname = TextDatumGetCString(name->constvalue);
+	return **attname != '\0';
+}
+
+/*
  * The attribute an expression names, and its DynamoDB type: a column that
  * holds one, or a member of a whole-item column (meta 'item'), written
  * item->>'name' (text: S) or cast to one of our types, as in
@@ -183,8 +214,6 @@ dyn_attribute_ref(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
 {
 	Var		   *var;
 	Oid			type = TEXTOID;
-	OpExpr	   *op;
-	Const	   *name;
 
 	if ((var = dyn_scan_var(baserel, expr)) != NULL)
 		return dyn_attribute_column(root, baserel, var, attname, dyntype);
@@ -196,21 +225,84 @@ dyn_attribute_ref(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
 	}
 	while (IsA(expr, RelabelType))
 		expr = ((RelabelType *) expr)->arg;
-	if (!IsA(expr, OpExpr))
+	if (!dyn_item_member(root, baserel, expr, F_JSONB_OBJECT_FIELD_TEXT, attname))
 		return false;
-	op = (OpExpr *) expr;
-	if (op->opfuncid != F_JSONB_OBJECT_FIELD_TEXT || list_length(op->args) != 2 ||
-		(var = dyn_scan_var(baserel, linitial(op->args))) == NULL ||
-		!IsA(lsecond(op->args), Const))
+	*dyntype = dyn_column_dyntype(type);
+	return *dyntype != 0;
+}
+
+/*
+ * Whether clause is item @> '{"name": value}' (or its commutator, <@) on a
+ * whole-item column, the document one member whose value is a string, a
+ * number or a boolean: the attribute equals the value, as S, N or BOOL.
+ * jsonb compares strings by bytes and numbers by value, as DynamoDB does.
+ */
+static bool
+dyn_item_contains(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
+				  char **attname, char *dyntype, Expr **value)
+{
+	OpExpr	   *op;
+	Expr	   *item;
+	Expr	   *doc;
+	Var		   *var;
+	Jsonb	   *jb;
+	JsonbIterator *it;
+	JsonbValue	k;
+	JsonbValue	v;
+
+	if (!IsA(clause, OpExpr) || list_length(((OpExpr *) clause)->args) != 2)
 		return false;
-	name = lsecond(op->args);
-	if (name->constisnull ||
+	op = (OpExpr *) clause;
+	if (op->opfuncid == F_JSONB_CONTAINS)
+	{
+		item = linitial(op->args);
+		doc = lsecond(op->args);
+	}
+	else if (op->opfuncid == F_JSONB_CONTAINED)
+	{
+		item = lsecond(op->args);
+		doc = linitial(op->args);
+	}
+	else
+		return false;
+	if ((var = dyn_scan_var(baserel, item)) == NULL ||
+		!IsA(doc, Const) || ((Const *) doc)->constisnull ||
 		dyn_column_meta(planner_rt_fetch(baserel->relid, root)->relid,
 						var->varattno) != DYN_META_ITEM)
 		return false;
-	*attname = TextDatumGetCString(name->constvalue);
-	*dyntype = dyn_column_dyntype(type);
-	return **attname != '\0' && *dyntype != 0;
+	jb = DatumGetJsonbP(((Const *) doc)->constvalue);
+	if (!JB_ROOT_IS_OBJECT(jb) || JB_ROOT_COUNT(jb) != 1)
+		return false;
+	it = JsonbIteratorInit(&jb->root);
+	if (JsonbIteratorNext(&it, &k, true) != WJB_BEGIN_OBJECT ||
+		JsonbIteratorNext(&it, &k, true) != WJB_KEY ||
+		JsonbIteratorNext(&it, &v, true) != WJB_VALUE ||
+		k.val.string.len == 0)
+		return false;
+	switch (v.type)
+	{
+		case jbvString:
+			*dyntype = 'S';
+			*value = (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+										PointerGetDatum(cstring_to_text_with_len(v.val.string.val,
+																				 v.val.string.len)),
+										false, false);
+			break;
+		case jbvNumeric:
+			*dyntype = 'N';
+			*value = (Expr *) makeConst(NUMERICOID, -1, InvalidOid, -1,
+										datumCopy(NumericGetDatum(v.val.numeric), false, -1),
+										false, false);
+			break;
+		case jbvBool:
+			*dyntype = 'T';
+			*value = (Expr *) makeBoolConst(v.val.boolean, false);
+			break;
+		default:
+			return false;
+	}
+	*attname = pnstrdup(k.val.string.val, k.val.string.len);
+	return true;
 }
 
 /* The prefix of a LIKE pattern 'prefix%' with no other wildcard. */
@@ -270,6 +362,16 @@ dyn_leaf(PlannerInfo *root, RelOptInfo *baserel, Expr *clause)
 {
 	char	   *attname;
 	char		dyntype;
+	Expr	   *value;
+
+	/* item ? 'name', or under NOT: whether the item has the attribute */
+	if (dyn_item_member(root, baserel,
+						is_notclause(clause) ? get_notclausearg(clause) : clause,
+						F_JSONB_EXISTS, &attname))
+		return dyn_new_cond(is_notclause(clause) ? DYN_MISSING : DYN_EXISTS,
+							attname, 0, NULL);
+	if (dyn_item_contains(root, baserel, clause, &attname, &dyntype, &value))
+		return dyn_new_cond(DYN_EQ, attname, dyntype, value);
 
 	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
 	{
@@ -585,6 +687,12 @@ dyn_display_cond(StringInfo buf, DynCond *cond, char **value_text)
 			break;
 		case DYN_NOTNULL:
 			appendStringInfo(buf, "%s IS NOT NULL", name);
+			break;
+		case DYN_EXISTS:
+			appendStringInfo(buf, "attribute_exists(%s)", name);
+			break;
+		case DYN_MISSING:
+			appendStringInfo(buf, "attribute_not_exists(%s)", name);
 			break;
 		case DYN_IN:
 			appendStringInfo(buf, "%s IN %s", name, value);

@@ -628,7 +628,9 @@ typedef enum DynCondOp
 	DYN_BEGINS,					/* LIKE 'prefix%' */
 	DYN_IN,						/* = ANY(array) */
 	DYN_ISNULL,
-	DYN_NOTNULL
+	DYN_NOTNULL,
+	DYN_EXISTS,					/* item ? 'a': present, of any type */
+	DYN_MISSING					/* NOT (item ? 'a') */
 } DynCondOp;
 
 /* One condition DynamoDB can evaluate: attribute op value. */

@@ -661,6 +661,14 @@ dyn_render_filter_leaf(StringInfo buf, DynCond *cond, const DynParamValue *param
 			appendStringInfo(buf, "(attribute_exists(%s) AND NOT attribute_type(%s, %s))",
 							 name, name, dyn_type_value(req, "NULL"));
 			return DYN_LEAF_WRITTEN;
+		case DYN_EXISTS:
+			appendStringInfo(buf, "attribute_exists(%s)",
+							 dyn_placeholder_for_name(req, 'f', cond->attname));
+			return DYN_LEAF_WRITTEN;
+		case DYN_MISSING:
+			appendStringInfo(buf, "attribute_not_exists(%s)",
+							 dyn_placeholder_for_name(req, 'f', cond->attname));
+			return DYN_LEAF_WRITTEN;
 		default:
 			break;
 	}
