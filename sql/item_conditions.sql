@@ -149,6 +149,26 @@ SELECT item FROM events WHERE item->>'device' = 'd05' AND (item->>'ts')::numeric
 SELECT proxy_reset();
 SELECT count(*) FROM events WHERE item->>'kind' = 'ping';
 SELECT sent();
+-- ordered by the sort key's member as a number: the Query's order, both
+-- ways, with the LIMIT on the request; as text it is PostgreSQL's sort
+EXPLAIN (COSTS OFF)
+SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'ts')::numeric DESC LIMIT 3;
+SELECT proxy_reset();
+SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'ts')::numeric DESC LIMIT 3;
+SELECT sent();
+SELECT item->>'ts' FROM events_nopush WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'ts')::numeric DESC LIMIT 3;
+SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'ts')::int LIMIT 3;
+EXPLAIN (COSTS OFF)
+SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05' ORDER BY item->>'ts' LIMIT 3;
+-- another member as a number is no sort key: PostgreSQL sorts
+SELECT (item->>'amount')::numeric AS amount FROM events WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'amount')::numeric LIMIT 3;
+SELECT (item->>'amount')::numeric AS amount FROM events_nopush WHERE item->>'device' = 'd05'
+ ORDER BY (item->>'amount')::numeric LIMIT 3;
 
 -- a jsonb column that holds one attribute is no whole item: its members
 -- are that attribute's, never the item's

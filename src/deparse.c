@@ -208,7 +208,7 @@ dyn_item_member(PlannerInfo *root, RelOptInfo *baserel, Expr *expr, Oid funcid,
  * as a non-key column may: its conditions are shipped with a type guard
  * and checked again locally, unless it is a key attribute of that type.
  */
-static bool
+bool
 dyn_attribute_ref(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
 				  char **attname, char *dyntype)
 {

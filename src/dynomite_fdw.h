@@ -656,6 +656,8 @@ typedef struct DynClause
 } DynClause;
 
 extern char dyn_column_dyntype(Oid typid);
+extern bool dyn_attribute_ref(PlannerInfo *root, RelOptInfo *baserel, Expr *expr,
+							  char **attname, char *dyntype);
 extern bool dyn_classify_clause(PlannerInfo *root, RelOptInfo *baserel, Expr *clause,
 								List **conds);
 extern List *dyn_classify_filter(Oid relid, List *filter);

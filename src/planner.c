@@ -207,7 +207,6 @@ dyn_query_order(PlannerInfo *root, RelOptInfo *baserel, DynAccess *acc, bool *fo
 {
 	PathKey    *pathkey;
 	EquivalenceClass *ec;
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
 	ListCell   *lc;
 	DynCond    *hash;
 
@@ -225,21 +224,14 @@ dyn_query_order(PlannerInfo *root, RelOptInfo *baserel, DynAccess *acc, bool *fo
 	foreach(lc, ec->ec_members)
 	{
 		EquivalenceMember *em = lfirst(lc);
-		Expr	   *expr = em->em_expr;
-		Var		   *var;
+		char	   *attname;
 		char		dyntype;
 		bool		family_ok;
 
-		while (IsA(expr, RelabelType))
-			expr = ((RelabelType *) expr)->arg;
-		if (!IsA(expr, Var))
+		/* a column of the sort key, or a whole-item column's member */
+		if (!dyn_attribute_ref(root, baserel, em->em_expr, &attname, &dyntype) ||
+			strcmp(attname, acc->key.range) != 0)
 			continue;
-		var = (Var *) expr;
-		if (var->varno != baserel->relid || var->varattno <= 0 ||
-			dyn_column_meta(rte->relid, var->varattno) != DYN_META_NONE ||
-			strcmp(dyn_column_attribute(rte->relid, var->varattno), acc->key.range) != 0)
-			continue;
-		dyntype = dyn_column_dyntype(var->vartype);
 		if (dyntype != acc->key.range_type)
 			return false;
 		switch (dyntype)
