@@ -164,6 +164,10 @@ SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05'
  ORDER BY (item->>'ts')::int LIMIT 3;
 EXPLAIN (COSTS OFF)
 SELECT item->>'ts' FROM events WHERE item->>'device' = 'd05' ORDER BY item->>'ts' LIMIT 3;
+-- a string sort key's member, in bytes' order: the local index's order
+EXPLAIN (COSTS OFF)
+SELECT item->>'kind' FROM events WHERE item->>'device' = 'd01' AND item->>'kind' >= 'p'
+ ORDER BY item->>'kind' COLLATE "C" DESC;
 -- another member as a number is no sort key: PostgreSQL sorts
 SELECT (item->>'amount')::numeric AS amount FROM events WHERE item->>'device' = 'd05'
  ORDER BY (item->>'amount')::numeric LIMIT 3;
