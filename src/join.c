@@ -1061,6 +1061,21 @@ dyn_query_next_item(DynJoinState *js, DynJoinBatch *b)
 }
 
 /*
+ * The joined row in econtext's scan tuple as the join returns it, or NULL
+ * where the join's other conditions drop it; no projection where the target
+ * list is the scan tuple itself.
+ */
+static TupleTableSlot *
+dyn_join_result(CustomScanState *node, ExprContext *econtext)
+{
+	if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
+		return NULL;
+	if (node->ss.ps.ps_ProjInfo == NULL)
+		return econtext->ecxt_scantuple;
+	return ExecProject(node->ss.ps.ps_ProjInfo);
+}
+
+/*
  * The next row of a Query join: each outer row with the items of its
  * Query where the join filter holds, as its pages come; a left join's
  * outer row alone, NULL-extended, where none does.  The ring holds the
@@ -1077,6 +1092,7 @@ dyn_exec_query_join(CustomScanState *node)
 		DynJoinBatch *b = js->nbatches > 0 ? &js->ring[js->head] : NULL;
 		TupleTableSlot *outer;
 		DynJson    *item;
+		TupleTableSlot *result;
 
 		CHECK_FOR_INTERRUPTS();
 		if (b == NULL || b->finished)
@@ -1118,12 +1134,8 @@ dyn_exec_query_join(CustomScanState *node)
 				continue;
 			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
 		}
-		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
-			continue;
-		/* no projection where the target list is the scan tuple itself */
-		if (node->ss.ps.ps_ProjInfo == NULL)
-			return econtext->ecxt_scantuple;
-		return ExecProject(node->ss.ps.ps_ProjInfo);
+		if ((result = dyn_join_result(node, econtext)) != NULL)
+			return result;
 	}
 }
 
@@ -1146,6 +1158,7 @@ dyn_exec_join(CustomScanState *node)
 		TupleTableSlot *outer;
 		DynJson    *item;
 		bool		matched = false;
+		TupleTableSlot *result;
 
 		CHECK_FOR_INTERRUPTS();
 		b = dyn_current_batch(js);
@@ -1170,12 +1183,8 @@ dyn_exec_join(CustomScanState *node)
 				continue;
 			econtext->ecxt_scantuple = dyn_row_slot(js, outer, NULL);
 		}
-		if (node->ss.ps.qual && !ExecQual(node->ss.ps.qual, econtext))
-			continue;
-		/* no projection where the target list is the scan tuple itself */
-		if (node->ss.ps.ps_ProjInfo == NULL)
-			return econtext->ecxt_scantuple;
-		return ExecProject(node->ss.ps.ps_ProjInfo);
+		if ((result = dyn_join_result(node, econtext)) != NULL)
+			return result;
 	}
 }
 
