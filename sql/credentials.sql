@@ -379,6 +379,20 @@ SELECT remap($$credentials_source 'instance_metadata', metadata_endpoint $$ || s
 SELECT count(*) FROM creds_paging_5;
 SELECT count(*) FROM creds_paging_5;
 SELECT stub_counts() ->> 'imds_credentials' AS fetched;
+-- keys in the refresh window (here 200 s from expiry) stay in use when
+-- fetching new ones fails, with a warning, and the fetch is not tried again
+-- on every request; the keys of this mode are issued once, then refused
+SELECT stub_counts() IS NOT NULL AS reset;
+SELECT remap($$credentials_source 'container', container_authorization_token 'stub-container-token',
+               container_credentials_uri $$ || stub('once-expire-200', '/container'));
+SELECT count(*) FROM creds_paging;
+SELECT count(*) FROM creds_paging;
+SELECT count(*) FROM creds_paging;
+SELECT s ->> 'container' AS asked, s ->> 'rejected' AS refused FROM stub_counts() s;
+-- keys within a minute of expiry are not kept: the failure is an error
+SELECT remap($$credentials_source 'container', container_authorization_token 'stub-container-token',
+               container_credentials_uri $$ || stub('once-expire-50', '/container'));
+SELECT no_secret(creds_try('SELECT * FROM creds_paging'));
 
 -- ===================================================================
 -- EXPLAIN VERBOSE names the source, never a secret

@@ -36,6 +36,10 @@
 #include "sigv4.h"
 
 #define DYN_CRED_REFRESH_SECONDS	300 /* fetch again this long before expiry */
+#define DYN_CRED_GRACE_SECONDS		60	/* keys this close to expiry must be
+										 * fetched again; before, a failed
+										 * fetch keeps them */
+#define DYN_CRED_RETRY_SECONDS		30	/* a failed fetch waits this long */
 #define DYN_CRED_ANSWER_LIMIT		(64 * 1024) /* an endpoint's answer */
 #define DYN_CRED_FILE_LIMIT			(1024 * 1024)	/* a config or credentials file */
 #define DYN_CRED_TOKEN_LIMIT		(64 * 1024) /* a token file */
@@ -110,6 +114,7 @@ typedef struct DynCredCacheEntry
 	char		key[70];
 	DynCreds	creds;
 	uint64		used;
+	time_t		retry_at;		/* after a failed fetch: none before this */
 } DynCredCacheEntry;
 
 static DynCredCacheEntry dyn_cred_cache[DYN_CRED_CACHE_SIZE];
@@ -1534,9 +1539,9 @@ dyn_cred_forget(DynCredCacheEntry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Keys still good for longer than the refresh window, or NULL. */
+/* Keys still good for longer than margin seconds, or NULL. */
 static DynCredCacheEntry *
-dyn_cred_lookup(const char *key)
+dyn_cred_lookup_for(const char *key, int margin)
 {
 	time_t		now = time(NULL);
 
@@ -1546,12 +1551,19 @@ dyn_cred_lookup(const char *key)
 
 		if (e->key[0] == '\0' || strcmp(e->key, key) != 0)
 			continue;
-		if (e->creds.expires != 0 && now >= e->creds.expires - DYN_CRED_REFRESH_SECONDS)
+		if (e->creds.expires != 0 && now >= e->creds.expires - margin)
 			return NULL;
 		e->used = ++dyn_cred_clock;
 		return e;
 	}
 	return NULL;
+}
+
+/* Keys still good for longer than the refresh window, or NULL. */
+static DynCredCacheEntry *
+dyn_cred_lookup(const char *key)
+{
+	return dyn_cred_lookup_for(key, DYN_CRED_REFRESH_SECONDS);
 }
 
 static DynCredCacheEntry *
@@ -1580,13 +1592,85 @@ dyn_cred_store(const char *key, const DynCreds *creds)
 		MemoryContextStrdup(TopMemoryContext, creds->session_token) : NULL;
 	slot->creds.expires = creds->expires;
 	slot->used = ++dyn_cred_clock;
+	slot->retry_at = 0;
 	return slot;
+}
+
+/*
+ * Fetch the keys afresh (the source's keys, then the role on top) and
+ * cache them.
+ */
+static DynCredCacheEntry *
+dyn_cred_fetch(DynCredContext *cx)
+{
+	const DynCredSpec *spec = cx->spec;
+	DynCredCacheEntry *volatile e = NULL;
+	DynCreds	base;
+	MemoryContext cxt;
+	MemoryContext old;
+
+	/* what a fetch leaves behind goes with this context */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "dynomite_fdw credentials",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		char	   *base_key = psprintf("%s/source", spec->cache_key);
+		DynCredCacheEntry *b = spec->role_arn ? dyn_cred_lookup(base_key) : NULL;
+
+		if (b)
+			base = b->creds;
+		else
+		{
+			dyn_cred_fetch_source(cx, &base);
+			if (spec->role_arn && spec->source != DYN_CRED_STATIC &&
+				spec->source != DYN_CRED_ENV)
+				base = dyn_cred_store(base_key, &base)->creds;
+		}
+		if (spec->role_arn)
+		{
+			DynCreds	role;
+
+			dyn_sts_assume_role(cx, &base, spec->role_arn, spec->external_id,
+								spec->role_session_name, &role);
+			e = dyn_cred_store(spec->cache_key, &role);
+		}
+		else
+			e = dyn_cred_store(spec->cache_key, &base);
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
+	PG_END_TRY();
+	return e;
+}
+
+/*
+ * Whether a failed fetch may leave the current keys in use: the failures
+ * of the credential sources themselves (an endpoint that refuses, does not
+ * answer, or answers nonsense), never a cancel, a timeout of the statement
+ * or a shortage of memory.
+ */
+static bool
+dyn_cred_fetch_may_fail(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION ||
+		sqlerrcode == ERRCODE_FDW_REPLY_HANDLE ||
+		sqlerrcode == ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION ||
+		sqlerrcode == ERRCODE_FDW_ERROR ||
+		sqlerrcode == ERRCODE_SYSTEM_ERROR;
 }
 
 /*
  * The keys to sign a request with now.  Static keys as they are; others
  * from the cache while they have more than the refresh window left, else
- * fetched afresh (the source's keys, then the role on top).
+ * fetched afresh.  Keys in the refresh window that are still good for more
+ * than the grace period stay in use when the fetch fails, as the AWS SDKs
+ * keep them: a warning says so, and the fetch is tried again after
+ * DYN_CRED_RETRY_SECONDS, not on every request.  Within the grace period a
+ * failed fetch is an error.
  */
 void
 dyn_credentials_get(DynConnection *conn, const DynOptions *opts, DynCredKeys *keys)
@@ -1594,9 +1678,7 @@ dyn_credentials_get(DynConnection *conn, const DynOptions *opts, DynCredKeys *ke
 	const DynCredSpec *spec = opts->cred;
 	DynCredContext cx = {conn, opts, spec};
 	DynCredCacheEntry *volatile e;
-	DynCreds	base;
-	MemoryContext cxt;
-	MemoryContext old;
+	DynCredCacheEntry *current;
 
 	if (spec == NULL)
 		elog(ERROR, "no credentials were configured for this request");
@@ -1610,44 +1692,43 @@ dyn_credentials_get(DynConnection *conn, const DynOptions *opts, DynCredKeys *ke
 	}
 
 	e = dyn_cred_lookup(spec->cache_key);
-	if (e == NULL)
+	if (e == NULL &&
+		(current = dyn_cred_lookup_for(spec->cache_key, DYN_CRED_GRACE_SECONDS)) != NULL)
 	{
-		/* what a fetch leaves behind goes with this context */
-		cxt = AllocSetContextCreate(CurrentMemoryContext, "dynomite_fdw credentials",
-									ALLOCSET_SMALL_SIZES);
-		old = MemoryContextSwitchTo(cxt);
-		PG_TRY();
-		{
-			char	   *base_key = psprintf("%s/source", spec->cache_key);
-			DynCredCacheEntry *b = spec->role_arn ? dyn_cred_lookup(base_key) : NULL;
+		MemoryContext cxt = CurrentMemoryContext;
 
-			if (b)
-				base = b->creds;
-			else
-			{
-				dyn_cred_fetch_source(&cx, &base);
-				if (spec->role_arn && spec->source != DYN_CRED_STATIC &&
-					spec->source != DYN_CRED_ENV)
-					base = dyn_cred_store(base_key, &base)->creds;
-			}
-			if (spec->role_arn)
-			{
-				DynCreds	role;
-
-				dyn_sts_assume_role(&cx, &base, spec->role_arn, spec->external_id,
-									spec->role_session_name, &role);
-				e = dyn_cred_store(spec->cache_key, &role);
-			}
-			else
-				e = dyn_cred_store(spec->cache_key, &base);
-		}
-		PG_FINALLY();
+		if (time(NULL) < current->retry_at)
+			e = current;
+		else
 		{
-			MemoryContextSwitchTo(old);
-			MemoryContextDelete(cxt);
+			PG_TRY();
+			{
+				e = dyn_cred_fetch(&cx);
+			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(cxt);
+				edata = CopyErrorData();
+				if (!dyn_cred_fetch_may_fail(edata->sqlerrcode))
+					PG_RE_THROW();
+				FlushErrorState();
+				current->retry_at = time(NULL) + DYN_CRED_RETRY_SECONDS;
+				ereport(WARNING,
+						(errcode(edata->sqlerrcode),
+						 errmsg("%s", edata->message),
+						 edata->detail ? errdetail("%s", edata->detail) : 0,
+						 errhint("The current keys, which have not expired, stay in use; they are fetched again in %d seconds.",
+								 DYN_CRED_RETRY_SECONDS)));
+				FreeErrorData(edata);
+				e = current;
+			}
+			PG_END_TRY();
 		}
-		PG_END_TRY();
 	}
+	if (e == NULL)
+		e = dyn_cred_fetch(&cx);
 	keys->access_key_id = e->creds.access_key_id;
 	keys->secret_access_key = e->creds.secret_access_key;
 	keys->session_token = e->creds.session_token;

@@ -18,6 +18,7 @@
 // can be pointed at a behaviour by its endpoint option alone:
 //   /ok/...          credentials valid for an hour
 //   /expire-N/...    credentials that expire N seconds from now
+//   /once-expire-N/... as expire-N the first time, then 503 (until /__reset)
 //   /fail-S/...      HTTP status S (an STS-style XML error)
 //   /garbage/...     a 200 answer that is not what the endpoint sends
 //   /nokey/...       a 200 answer without an AccessKeyId
@@ -56,11 +57,13 @@ const MAX_BODY = 1024 * 1024;
 
 let counts = {};
 let serial = 0;
+const issuedOnce = new Set();   // once-expire-N modes that issued their keys
 const counted = (what) => { counts[what] = (counts[what] || 0) + 1; };
 
 function issue(mode) {
-  const m = /^expire-(\d+)$/.exec(mode);
+  const m = /^(?:once-)?expire-(\d+)$/.exec(mode);
   const seconds = m ? Number(m[1]) : 3600;
+  if (mode.startsWith('once-')) issuedOnce.add(mode);
   serial += 1;
   return issueCredential(Math.floor(Date.now() / 1000) + seconds, serial);
 }
@@ -76,6 +79,11 @@ function stsError(res, status, code, message) {
 // what every mode but ok/expire answers; true when it answered
 function misbehave(res, mode, json) {
   let m;
+  if (issuedOnce.has(mode)) {
+    counted('rejected');
+    stsError(res, 503, 'ServiceUnavailable', 'the stub issued its keys once');
+    return true;
+  }
   if ((m = /^fail-(\d{3})$/.exec(mode))) {
     counted('rejected');
     stsError(res, Number(m[1]), 'StubFailure', `the stub fails with ${m[1]}`);
@@ -237,6 +245,7 @@ const server = http.createServer((req, res) => {
     }
     if (url.startsWith('/__reset')) {
       counts = {};
+      issuedOnce.clear();
       res.writeHead(200);
       return res.end('{"reset":true}');
     }
