@@ -929,9 +929,12 @@ dyn_item_fast_values(DynColumn *cols, int ncols, DynFastMap *map,
 		int			c;
 		bool		is_null = false;
 
-		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':') ||
-			!dyn_text_char(&t, '{') || !dyn_text_string(&t, &type, &typelen, false) ||
-			!dyn_text_char(&t, ':'))
+		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':'))
+			return false;
+		dyn_text_ws(&t);
+		if (!dyn_text_type_prefix(&t, &type, &typelen) &&
+			(!dyn_text_char(&t, '{') || !dyn_text_string(&t, &type, &typelen, false) ||
+			 !dyn_text_char(&t, ':')))
 			return false;
 
 		c = dyn_fast_column(cols, ncols, map, place, name, namelen);

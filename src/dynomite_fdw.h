@@ -542,6 +542,35 @@ dyn_text_string(DynText *t, const char **s, int *len, bool escapes)
 	return true;
 }
 
+/*
+ * Past the opening of an attribute value of type S, N or BOOL written
+ * without white space ({"S":), its type in *type and *typelen; false, and
+ * nothing passed, for anything else.
+ */
+static inline bool
+dyn_text_type_prefix(DynText *t, const char **type, int *typelen)
+{
+	const char *p = t->p;
+
+	if (t->end - p < 8 || p[0] != '{' || p[1] != '"')
+		return false;
+	if ((p[2] == 'S' || p[2] == 'N') && p[3] == '"' && p[4] == ':')
+	{
+		*type = p + 2;
+		*typelen = 1;
+		t->p = p + 5;
+		return true;
+	}
+	if (memcmp(p + 2, "BOOL\":", 6) == 0)
+	{
+		*type = p + 2;
+		*typelen = 4;
+		t->p = p + 8;
+		return true;
+	}
+	return false;
+}
+
 /* Past the literal word (true, false, null). */
 static inline bool
 dyn_text_literal(DynText *t, const char *word)

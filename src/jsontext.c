@@ -620,6 +620,9 @@ dyn_check_unique(DynCheck *chk, int base)
 
 /* ---- numbers ---- */
 
+/* an ASCII digit, without the locale's tables */
+#define DYN_IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+
 /*
  * Read a number in JSON's syntax: its sign, its significant digits and the
  * exponent of the first of them.  False if it is not JSON's syntax.
@@ -641,20 +644,20 @@ dyn_number_parse(const char *s, int len, DynNumber *num)
 		num->negative = true;
 		p++;
 	}
-	if (p >= end || !isdigit((unsigned char) *p))
+	if (p >= end || !DYN_IS_DIGIT(*p))
 		return false;
-	if (*p == '0' && p + 1 < end && isdigit((unsigned char) p[1]))
+	if (*p == '0' && p + 1 < end && DYN_IS_DIGIT(p[1]))
 		return false;			/* no leading zeros */
 	for (bool fraction = false;; p++)
 	{
 		if (p < end && *p == '.' && !fraction)
 		{
 			fraction = true;
-			if (p + 1 >= end || !isdigit((unsigned char) p[1]))
+			if (p + 1 >= end || !DYN_IS_DIGIT(p[1]))
 				return false;
 			continue;
 		}
-		if (p >= end || !isdigit((unsigned char) *p))
+		if (p >= end || !DYN_IS_DIGIT(*p))
 			break;
 		if (!fraction)
 			intdigits++;
@@ -674,9 +677,9 @@ dyn_number_parse(const char *s, int len, DynNumber *num)
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			expneg = (*p++ == '-');
-		if (p >= end || !isdigit((unsigned char) *p))
+		if (p >= end || !DYN_IS_DIGIT(*p))
 			return false;
-		for (; p < end && isdigit((unsigned char) *p); p++)
+		for (; p < end && DYN_IS_DIGIT(*p); p++)
 			if (exp < 1000000)	/* far out of any range already */
 				exp = exp * 10 + (*p - '0');
 	}
@@ -962,11 +965,14 @@ dyn_check_map_value(DynText *t, DynCheck *chk, int depth)
 		dyn_text_ws(t);
 		return dyn_check_fail(chk, t->p, "attribute values nested too deeply");
 	}
-	if (!dyn_check_char(t, chk, '{', "an attribute value was expected") ||
-		!dyn_check_string(t, chk, false, &type, &typelen, &escaped) ||
-		!dyn_check_char(t, chk, ':', "':' was expected"))
+	dyn_text_ws(t);
+	if (dyn_text_type_prefix(t, &type, &typelen))
+		;						/* {"S": and the like, as DynamoDB writes them */
+	else if (!dyn_check_char(t, chk, '{', "an attribute value was expected") ||
+			 !dyn_check_string(t, chk, false, &type, &typelen, &escaped) ||
+			 !dyn_check_char(t, chk, ':', "':' was expected"))
 		return false;
-	if (escaped)
+	else if (escaped)
 		return dyn_check_fail(chk, type, "an unknown attribute type");
 	if (!dyn_check_payload(t, chk, depth, type, typelen))
 		return false;
