@@ -121,10 +121,12 @@ dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 		/*
 		 * The first time, room for the whole body its Content-Length
 		 * announces: a page is copied in once, not again at each doubling.
+		 * Not beyond a Scan's limit, whatever a header claims: more room
+		 * than that comes only as the body does.
 		 */
 		if (buf->len == 0 &&
 			curl_easy_getinfo(sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
-			length > 0 && (size_t) length + 1 > newmax)
+			length > 0 && length <= DYN_RESPONSE_LIMIT && (size_t) length + 1 > newmax)
 			newmax = (size_t) length + 1;
 		newmax = Min(newmax, sink->limit + 1);
 		more = MemoryContextAllocExtended(GetMemoryChunkContext(buf->data),

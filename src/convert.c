@@ -945,13 +945,21 @@ dyn_item_fast_values(DynColumn *cols, int ncols, DynFastMap *map,
 		{
 			const char *raw;
 			int			rawlen;
+			const char *at = t.p;
+			bool		escaped = false;
 
-			if (!dyn_text_string(&t, &raw, &rawlen, true))
-				return false;
+			/* a string with escapes is read again, to its end */
+			if (!dyn_text_string(&t, &raw, &rawlen, false))
+			{
+				t.p = at;
+				if (!dyn_text_string(&t, &raw, &rawlen, true))
+					return false;
+				escaped = true;
+			}
 			type = "S";
 			s = raw;
 			slen = rawlen;
-			if (c >= 0 && memchr(raw, '\\', rawlen) != NULL)
+			if (c >= 0 && escaped)
 			{
 				StringInfoData buf;
 
