@@ -60,7 +60,7 @@ if ((DELAY_MS > 0 && !REPLAY)); then
 	exit 2
 fi
 
-LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 boto3 awscli fdw_insert boto3_write)
+LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 heap_copy boto3 awscli fdw_insert boto3_write)
 REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 jsonc_parse)
 ALL_CONTENDERS=("${LIVE_CONTENDERS[@]}" "${REPLAY_CONTENDERS[@]}")
 if [[ -n "$ONLY" ]]; then
@@ -300,6 +300,21 @@ else
 	log "the segments option is not there ($(head -1 "$work/seg4.log")): *_seg4 contenders n/a"
 fi
 
+# ---------------------------------------------------------------- heap anchor
+# heap_copy: the same rows in a PostgreSQL heap table, read by the same
+# COPY, so that the extension's per-row cost has PostgreSQL's own beside it.
+# Made once from the foreign table (unmeasured), vacuumed (hint bits set,
+# visibility map) and analyzed, and read once so that its pages are in
+# shared buffers before the first measured run.
+if wants heap_copy; then
+	log "copying the items into the heap table bench_heap"
+	psql_q <<SQL
+CREATE TABLE bench_heap AS SELECT * FROM live_items;
+VACUUM (ANALYZE) bench_heap;
+COPY (SELECT * FROM bench_heap) TO '/dev/null';
+SQL
+fi
+
 # ---------------------------------------------------------------- writes
 # The write contenders put the table's own N items again into a second
 # table, loaded with them beforehand so that every measured run overwrites
@@ -372,7 +387,7 @@ run_jsonc() {
 	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
 }
 
-# run_fdw FOREIGN_TABLE star|copy|count|insert: a fresh backend; the plan is
+# run_fdw TABLE star|copy|count|insert: a fresh backend; the plan is
 # made once (loading the library and caches) before the measured statement
 run_fdw() {
 	local tbl=$1 mode=$2 query out before after ms items t0 t1 e0 e1 cpu plan
@@ -465,6 +480,7 @@ run_contender() {
 	fdw_count) run_fdw live_items count ;;
 	fdw_star_seg4) if ((SEG4)); then run_fdw live_items_seg4 star; else echo "na=no-segments-option"; fi ;;
 	fdw_count_seg4) if ((SEG4)); then run_fdw live_items_seg4 count; else echo "na=no-segments-option"; fi ;;
+	heap_copy) run_fdw bench_heap copy ;;
 	replay_fdw_star) run_fdw replay_items star ;;
 	replay_fdw_copy) run_fdw replay_items copy ;;
 	replay_fdw_count) run_fdw replay_items count ;;
@@ -600,6 +616,7 @@ notes() {
 	fdw_star | replay_fdw_star) echo "EXPLAIN (ANALYZE, TIMING OFF) SELECT *: every row built in the backend, none sent; backend CPU and VmHWM" ;;
 	fdw_copy | replay_fdw_copy) echo "COPY (SELECT *) TO '/dev/null': every row built and written out as text by the backend; backend CPU and VmHWM" ;;
 	fdw_count | replay_fdw_count) echo "SELECT count(*) (Select=COUNT); backend CPU and VmHWM" ;;
+	heap_copy) echo "the anchor: COPY (SELECT *) TO '/dev/null' of a PostgreSQL heap table holding the same rows; backend CPU and VmHWM" ;;
 	*_seg4) echo "as above with OPTIONS (segments '4')" ;;
 	boto3) echo "Debian python3-boto3 Scan paginator; wall and CPU of the loop only" ;;
 	fdw_insert) echo "INSERT ... SELECT from a local table into a foreign table with batch_size 25, overwrite: BatchWriteItem of 25, one at a time; backend CPU and VmHWM" ;;
@@ -641,7 +658,7 @@ report="$work/report.md"
 				mw = median(w, k); mu = median(u, k); mr = median(r, k)
 				range = (w[k] < 0.1) ? sprintf("%.4f-%.4f", w[1], w[k]) : sprintf("%.3f-%.3f", w[1], w[k])
 				delta = hasd ? sprintf("%.1f", median(d, k) / 1024) : "-"
-				counting = (c ~ /count|insert|write/)
+				counting = (c ~ /count|insert|write|heap/)
 				mbs = (counting || mu <= 0) ? "-" : sprintf("%.1f", bytes / 1e6 / mu)
 				ips = (mu <= 0) ? "-" : sprintf("%.0f", n / mu)
 				extra = ""

@@ -168,4 +168,20 @@ SELECT show_conversion_error('SELECT m_as_array FROM types_bad WHERE id = ''t1''
 -- a long value is cut short in the context
 SELECT long_as_int FROM types_bad WHERE id = 't1';
 
+-- ===================================================================
+-- items that list their attributes in other orders and sets: each value
+-- in its own column, however the one before it was laid out (the
+-- hostile endpoint's attribute_orders; a column reads b twice)
+-- ===================================================================
+\getenv hostile_endpoint HOSTILE_ENDPOINT
+CREATE SERVER orders FOREIGN DATA WRAPPER dynomite_fdw
+  OPTIONS (region 'us-east-1', endpoint :'hostile_endpoint');
+CREATE USER MAPPING FOR CURRENT_USER SERVER orders
+  OPTIONS (access_key_id 'AKIDHOSTILE', secret_access_key 'hostile-secret');
+CREATE FOREIGN TABLE attribute_orders (id text, a text, b integer, c boolean,
+                                       b_text text OPTIONS (attribute 'b'))
+  SERVER orders OPTIONS (table 'attribute_orders');
+SELECT * FROM attribute_orders;
+DROP SERVER orders CASCADE;
+
 DROP SERVER dynamo CASCADE;

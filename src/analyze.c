@@ -81,6 +81,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	char	   *body = NULL;
 	int			ncols = 0;
 	bool		whole_items = false;
+	DynFastMap	fast_map;
 
 	reservoir_init_selection_state(&sampler.rstate, targrows);
 
@@ -95,6 +96,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			req.projection = lappend(req.projection, cols[ncols].attname);
 		ncols++;
 	}
+	dyn_fast_map_init(&fast_map, cols, ncols);
 	req.op = DYN_OP_SCAN;
 	req.table = opts->table;
 	req.limit = opts->page_size;
@@ -130,7 +132,7 @@ dyn_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			MemoryContextSwitchTo(row_cxt);
 			memset(nulls, true, sizeof(bool) * tupdesc->natts);
 			if (whole_items ||
-				!dyn_item_fast_values(cols, ncols, page.body + page.item_off[n],
+				!dyn_item_fast_values(cols, ncols, &fast_map, page.body + page.item_off[n],
 									  page.item_len[n], values, nulls,
 									  RelationGetRelationName(rel), NULL))
 			{

@@ -35,6 +35,7 @@
 /* Where a response's body goes, and how much of it may come. */
 typedef struct DynSink
 {
+	CURL	   *easy;			/* the transfer, for its Content-Length */
 	StringInfo	body;
 	size_t		limit;
 	bool		too_large;		/* it grew past limit and was cut off */
@@ -113,9 +114,23 @@ dyn_write_callback(char *data, size_t size, size_t nmemb, void *userdata)
 		 * Grow here, never past the limit, and without raising an error
 		 * inside libcurl: StringInfo would double past it, or raise one.
 		 */
-		size_t		newmax = Min(Max((size_t) buf->maxlen * 2, need), sink->limit + 1);
-		char	   *more = MemoryContextAllocExtended(GetMemoryChunkContext(buf->data),
-													  newmax, MCXT_ALLOC_NO_OOM);
+		size_t		newmax = Max((size_t) buf->maxlen * 2, need);
+		curl_off_t	length = -1;
+		char	   *more;
+
+		/*
+		 * The first time, room for the whole body its Content-Length
+		 * announces: a page is copied in once, not again at each doubling.
+		 * Not beyond a Scan's limit, whatever a header claims: more room
+		 * than that comes only as the body does.
+		 */
+		if (buf->len == 0 &&
+			curl_easy_getinfo(sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+			length > 0 && length <= DYN_RESPONSE_LIMIT && (size_t) length + 1 > newmax)
+			newmax = (size_t) length + 1;
+		newmax = Min(newmax, sink->limit + 1);
+		more = MemoryContextAllocExtended(GetMemoryChunkContext(buf->data),
+										  newmax, MCXT_ALLOC_NO_OOM);
 
 		if (more == NULL)
 		{
@@ -135,8 +150,9 @@ pg_noreturn static void dyn_report_too_large(DynOptions *opts, const char *opera
 											 size_t limit);
 
 static void
-dyn_sink_reset(DynSink *sink, StringInfo body, const char *operation)
+dyn_sink_reset(DynSink *sink, CURL *easy, StringInfo body, const char *operation)
 {
+	sink->easy = easy;
 	sink->body = body;
 	sink->limit = Min(dyn_response_limit(operation), MaxAllocSize / 2);
 	sink->too_large = false;
@@ -603,7 +619,7 @@ dyn_request_after(DynConnection *conn, DynOptions *opts, const char *operation,
 	int			throttles = throttled;
 
 	initStringInfo(&resp->body);
-	dyn_sink_reset(&conn->sink, &resp->body, operation);
+	dyn_sink_reset(&conn->sink, conn->easy, &resp->body, operation);
 
 	curl_easy_setopt(conn->easy, CURLOPT_URL, url);
 	curl_easy_setopt(conn->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) opts->connect_timeout_ms);
@@ -794,7 +810,7 @@ dyn_async_start(DynAsync *a, DynOptions *opts, const char *operation,
 	a->payload = payload;
 	a->payload_len = payload_len;
 	a->body = body;
-	dyn_sink_reset(&a->sink, body, operation);
+	dyn_sink_reset(&a->sink, a->easy, body, operation);
 	if (a->url == NULL)
 		a->url = MemoryContextStrdup(cxt, psprintf("%s/", opts->endpoint));
 
@@ -1042,6 +1058,7 @@ dyn_http_call(DynConnection *conn, const DynOptions *opts, const DynHttpCall *ca
 
 		resetStringInfo(body);
 		a->body = body;
+		a->sink.easy = a->easy;
 		a->sink.body = body;
 		a->sink.limit = call->limit;
 		mc = curl_multi_add_handle(conn->multi, a->easy);

@@ -553,8 +553,261 @@ dyn_item_key_text(DynJson *item, const char *attname)
 
 /* ---------------------------------------------------------------------
  * The fast path: S, N, BOOL and NULL attributes straight from the text
+ *
+ * The text is an item of a page, and every page is checked as it arrives
+ * (jsontext.c): strings are valid UTF-8 without NUL, numbers are in
+ * DynamoDB's syntax and range.  So here nothing is checked again, and the
+ * commonest types are built without their input functions.
  * ---------------------------------------------------------------------
  */
+
+/*
+ * PostgreSQL's numeric as stored (utils/adt/numeric.c; the on-disk format,
+ * the same in every version): digits of base 10000, most significant first,
+ * with the weight of the first and the display scale.  The short header
+ * holds sign, dscale and weight when they are small.
+ */
+#define DYN_DEC_DIGITS				4	/* decimal digits a numeric digit */
+#define DYN_NUMERIC_NEG				0x4000
+#define DYN_NUMERIC_SHORT			0x8000
+#define DYN_NUMERIC_SHORT_SIGN		0x2000
+#define DYN_NUMERIC_SHORT_DSCALE_SHIFT 7
+#define DYN_NUMERIC_SHORT_DSCALE_MAX 63
+#define DYN_NUMERIC_SHORT_WEIGHT_SIGN 0x0040
+#define DYN_NUMERIC_SHORT_WEIGHT_MASK 0x003F
+#define DYN_NUMERIC_SHORT_WEIGHT_MAX 63
+#define DYN_NUMERIC_SHORT_WEIGHT_MIN (-64)
+#define DYN_NUMERIC_DSCALE_MASK		0x3FFF
+#define DYN_DIRECT_DIGITS_MAX		80	/* longer text goes to numeric_in */
+
+DynDirectKind
+dyn_direct_kind(Oid typid, int32 typmod)
+{
+	switch (typid)
+	{
+		case TEXTOID:
+			return DYN_DIRECT_TEXT;
+		case INT2OID:
+			return DYN_DIRECT_INT2;
+		case INT4OID:
+			return DYN_DIRECT_INT4;
+		case INT8OID:
+			return DYN_DIRECT_INT8;
+		case NUMERICOID:
+			return typmod < 0 ? DYN_DIRECT_NUMERIC : DYN_DIRECT_NONE;
+		default:
+			return DYN_DIRECT_NONE;
+	}
+}
+
+/*
+ * An integer's N text (digits, perhaps a '-', at most 18 digits); false
+ * for anything else, which the input function then reads or refuses.
+ */
+static bool
+dyn_direct_int(const char *s, int len, int64 *result)
+{
+	const char *p = s;
+	const char *end = s + len;
+	bool		negative = false;
+	int64		v = 0;
+
+	if (p < end && *p == '-')
+	{
+		negative = true;
+		p++;
+	}
+	if (p >= end || end - p > 18)
+		return false;
+	for (; p < end; p++)
+	{
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*result = negative ? -v : v;
+	return true;
+}
+
+/*
+ * numeric_in's value of a number's text, built as numeric_in builds it
+ * (set_var_from_str, strip_var, make_result): the decimal digits grouped
+ * in fours from the decimal point, zeros stripped at both ends, the
+ * display scale the digits after the point less the exponent.  False for
+ * text it does not take (then numeric_in reads it).
+ */
+static bool
+dyn_direct_numeric(const char *s, int len, Datum *result)
+{
+	char		dec[DYN_DIRECT_DIGITS_MAX + 2 * DYN_DEC_DIGITS];
+	int16		digits[DYN_DIRECT_DIGITS_MAX / DYN_DEC_DIGITS + 2];
+	const char *p = s;
+	const char *end = s + len;
+	bool		negative = false;
+	bool		point = false;
+	int			i = DYN_DEC_DIGITS;
+	int			ndec;
+	int			dweight = -1;	/* of the first decimal digit */
+	int			dscale = 0;
+	int			weight;
+	int			offset;
+	int			ndigits;
+	int			first;
+	int			size;
+	char	   *num;
+	uint16		header;
+
+	if (p < end && *p == '-')
+	{
+		negative = true;
+		p++;
+	}
+	memset(dec, 0, DYN_DEC_DIGITS);
+	for (; p < end; p++)
+	{
+		if (*p >= '0' && *p <= '9')
+		{
+			if (i == DYN_DIRECT_DIGITS_MAX + DYN_DEC_DIGITS)
+				return false;
+			dec[i++] = *p - '0';
+			if (point)
+				dscale++;
+			else
+				dweight++;
+		}
+		else if (*p == '.' && !point)
+			point = true;
+		else
+			break;
+	}
+	ndec = i - DYN_DEC_DIGITS;
+	if (ndec == 0)
+		return false;
+	memset(dec + i, 0, DYN_DEC_DIGITS - 1);
+	if (p < end)
+	{
+		bool		expneg = false;
+		int			exp = 0;
+
+		if (*p != 'e' && *p != 'E')
+			return false;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			expneg = (*p++ == '-');
+		if (p >= end)
+			return false;
+		for (; p < end; p++)
+		{
+			if (*p < '0' || *p > '9' || exp > 1000)
+				return false;
+			exp = exp * 10 + (*p - '0');
+		}
+		if (exp > 1000)			/* numeric_in's limit in every version */
+			return false;
+		dweight += expneg ? -exp : exp;
+		dscale -= expneg ? -exp : exp;
+		if (dscale < 0)
+			dscale = 0;
+	}
+
+	/* base 10000: the first digit aligned so that the point falls between digits */
+	if (dweight >= 0)
+		weight = (dweight + 1 + DYN_DEC_DIGITS - 1) / DYN_DEC_DIGITS - 1;
+	else
+		weight = -((-dweight - 1) / DYN_DEC_DIGITS + 1);
+	offset = (weight + 1) * DYN_DEC_DIGITS - (dweight + 1);
+	ndigits = (ndec + offset + DYN_DEC_DIGITS - 1) / DYN_DEC_DIGITS;
+	i = DYN_DEC_DIGITS - offset;
+	for (int n = 0; n < ndigits; n++, i += DYN_DEC_DIGITS)
+		digits[n] = ((dec[i] * 10 + dec[i + 1]) * 10 + dec[i + 2]) * 10 + dec[i + 3];
+
+	/* no zero digits at either end; zero is positive, of weight 0 */
+	for (first = 0; first < ndigits && digits[first] == 0; first++)
+		weight--;
+	ndigits -= first;
+	while (ndigits > 0 && digits[first + ndigits - 1] == 0)
+		ndigits--;
+	if (ndigits == 0)
+	{
+		weight = 0;
+		negative = false;
+	}
+
+	if (dscale <= DYN_NUMERIC_SHORT_DSCALE_MAX &&
+		weight <= DYN_NUMERIC_SHORT_WEIGHT_MAX && weight >= DYN_NUMERIC_SHORT_WEIGHT_MIN)
+	{
+		size = VARHDRSZ + sizeof(uint16) + ndigits * sizeof(int16);
+		num = palloc(size);
+		header = (negative ? (DYN_NUMERIC_SHORT | DYN_NUMERIC_SHORT_SIGN) : DYN_NUMERIC_SHORT) |
+			(dscale << DYN_NUMERIC_SHORT_DSCALE_SHIFT) |
+			(weight < 0 ? DYN_NUMERIC_SHORT_WEIGHT_SIGN : 0) |
+			(weight & DYN_NUMERIC_SHORT_WEIGHT_MASK);
+		memcpy(num + VARHDRSZ, &header, sizeof(uint16));
+		memcpy(num + VARHDRSZ + sizeof(uint16), digits + first, ndigits * sizeof(int16));
+	}
+	else
+	{
+		int16		w = (int16) weight;
+
+		size = VARHDRSZ + sizeof(uint16) + sizeof(int16) + ndigits * sizeof(int16);
+		num = palloc(size);
+		header = (negative ? DYN_NUMERIC_NEG : 0) | (dscale & DYN_NUMERIC_DSCALE_MASK);
+		memcpy(num + VARHDRSZ, &header, sizeof(uint16));
+		memcpy(num + VARHDRSZ + sizeof(uint16), &w, sizeof(int16));
+		memcpy(num + VARHDRSZ + 2 * sizeof(uint16), digits + first, ndigits * sizeof(int16));
+	}
+	SET_VARSIZE(num, size);
+	*result = PointerGetDatum(num);
+	return true;
+}
+
+/*
+ * A column's value built straight from S, N or BOOL text, where its type
+ * allows: false where the input function must read it.
+ */
+static inline bool
+dyn_direct_value(DynColumn *col, const char *type, const char *s, int len, Datum *value)
+{
+	int64		v;
+
+	switch (col->direct)
+	{
+		case DYN_DIRECT_TEXT:
+			{
+				text	   *t;
+
+				/* checked UTF-8 is the database's encoding as it is */
+				if (GetDatabaseEncoding() != PG_UTF8)
+					return false;
+				t = palloc(VARHDRSZ + len);
+				SET_VARSIZE(t, VARHDRSZ + len);
+				memcpy(VARDATA(t), s, len);
+				*value = PointerGetDatum(t);
+				return true;
+			}
+		case DYN_DIRECT_INT2:
+			if (type[0] != 'N' || !dyn_direct_int(s, len, &v) || v < PG_INT16_MIN || v > PG_INT16_MAX)
+				return false;
+			*value = Int16GetDatum((int16) v);
+			return true;
+		case DYN_DIRECT_INT4:
+			if (type[0] != 'N' || !dyn_direct_int(s, len, &v) || v < PG_INT32_MIN || v > PG_INT32_MAX)
+				return false;
+			*value = Int32GetDatum((int32) v);
+			return true;
+		case DYN_DIRECT_INT8:
+			if (type[0] != 'N' || !dyn_direct_int(s, len, &v))
+				return false;
+			*value = Int64GetDatum(v);
+			return true;
+		case DYN_DIRECT_NUMERIC:
+			return type[0] == 'N' && dyn_direct_numeric(s, len, value);
+		case DYN_DIRECT_NONE:
+			break;
+	}
+	return false;
+}
+
 /* One column's value from S, N or BOOL text; false where it cannot be. */
 static bool
 dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
@@ -573,18 +826,17 @@ dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
 	if (col->kind != DYN_COL_TEXT && col->kind != DYN_COL_SCALAR &&
 		!(col->kind == DYN_COL_BOOL && !is_bool))
 		return false;
+	if (dyn_direct_value(col, type, s, len, value))
+		return true;
 
 	str = palloc(len + 1);
 	memcpy(str, s, len);
 	str[len] = '\0';
 
 	dyn_push_convert_context(&ctx, &errcallback, relname, col, NULL, type, str);
-	if (type[0] == 'N')
-		dyn_check_number(str, len);
-
 	if (type[0] == 'S')
 	{
-		/* DynamoDB's strings are UTF-8: checked, and converted if need be */
+		/* DynamoDB's strings are UTF-8: converted if need be */
 		char	   *converted = pg_any_to_server(str, len, PG_UTF8);
 
 		if (converted != str)
@@ -596,26 +848,77 @@ dyn_fast_value(DynColumn *col, const char *type, const char *s, int len,
 	return true;
 }
 
+void
+dyn_fast_map_init(DynFastMap *map, DynColumn *cols, int ncols)
+{
+	map->ncols = ncols;
+	map->same_next = palloc(sizeof(int) * Max(ncols, 1));
+	for (int i = 0; i < ncols; i++)
+	{
+		map->same_next[i] = -1;
+		for (int j = i + 1; j < ncols && cols[i].meta == DYN_META_NONE; j++)
+			if (cols[j].meta == DYN_META_NONE && strcmp(cols[i].attname, cols[j].attname) == 0)
+			{
+				map->same_next[i] = j;
+				break;
+			}
+	}
+	memset(map->last, 0xFF, sizeof(map->last));	/* all -1 */
+}
+
+/* Whether column c reads the attribute named name. */
+static inline bool
+dyn_column_reads(DynColumn *col, const char *name, int namelen)
+{
+	return col->meta == DYN_META_NONE && col->attnamelen == namelen &&
+		memcmp(col->attname, name, namelen) == 0;
+}
+
+/*
+ * The first column that reads the attribute at place in an item, or -1:
+ * the one it was last time first.
+ */
+static inline int
+dyn_fast_column(DynColumn *cols, int ncols, DynFastMap *map, int place,
+				const char *name, int namelen)
+{
+	int			guess = place < DYN_FAST_PLACES ? map->last[place] : -1;
+
+	if (guess >= 0 && dyn_column_reads(&cols[guess], name, namelen))
+		return guess;
+	for (int i = 0; i < ncols; i++)
+		if (dyn_column_reads(&cols[i], name, namelen))
+		{
+			if (place < DYN_FAST_PLACES)
+				map->last[place] = (int16) i;
+			return i;
+		}
+	return -1;
+}
+
 /*
  * Fill the columns of a row from an item's text without parsing it into a
- * tree: each attribute a column wants must be S (without escapes), N, BOOL
- * or NULL.  Returns false, having filled nothing for certain, when the item
- * holds anything else a column wants; the caller then parses the item.
- * values and nulls are indexed by attnum - 1 and start as all NULL.  When
- * others is not NULL, an attribute no column wants sets it.
+ * tree: each attribute a column wants must be S, N, BOOL or NULL.  Returns
+ * false, having filled nothing for certain, when the item holds anything
+ * else a column wants; the caller then parses the item.  values and nulls
+ * are indexed by attnum - 1 and start as all NULL.  When others is not
+ * NULL, an attribute no column wants sets it.  The text must have passed
+ * the check of items (dyn_text_check_item), as every page's have.
  */
 bool
-dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
-					 Datum *values, bool *nulls, const char *relname, bool *others)
+dyn_item_fast_values(DynColumn *cols, int ncols, DynFastMap *map,
+					 const char *text, int len, Datum *values, bool *nulls,
+					 const char *relname, bool *others)
 {
 	DynText		t = {text, text, text + len};
 
+	Assert(map->ncols == ncols);
 	if (!dyn_text_char(&t, '{'))
 		return false;
 	dyn_text_ws(&t);
 	if (t.p < t.end && *t.p == '}')
 		return true;
-	for (;;)
+	for (int place = 0;; place++)
 	{
 		const char *name;
 		int			namelen;
@@ -623,33 +926,40 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 		int			typelen;
 		const char *s = NULL;
 		int			slen = 0;
-		bool		wanted = false;
+		int			c;
 		bool		is_null = false;
 
-		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':') ||
-			!dyn_text_char(&t, '{') || !dyn_text_string(&t, &type, &typelen, false) ||
-			!dyn_text_char(&t, ':'))
+		if (!dyn_text_string(&t, &name, &namelen, false) || !dyn_text_char(&t, ':'))
+			return false;
+		dyn_text_ws(&t);
+		if (!dyn_text_type_prefix(&t, &type, &typelen) &&
+			(!dyn_text_char(&t, '{') || !dyn_text_string(&t, &type, &typelen, false) ||
+			 !dyn_text_char(&t, ':')))
 			return false;
 
-		for (int i = 0; i < ncols; i++)
-			if (cols[i].meta == DYN_META_NONE &&
-				cols[i].attnamelen == namelen &&
-				memcmp(cols[i].attname, name, namelen) == 0)
-				wanted = true;
-		if (!wanted && others)
+		c = dyn_fast_column(cols, ncols, map, place, name, namelen);
+		if (c < 0 && others)
 			*others = true;
 
 		if (typelen == 1 && type[0] == 'S')
 		{
 			const char *raw;
 			int			rawlen;
+			const char *at = t.p;
+			bool		escaped = false;
 
-			if (!dyn_text_string(&t, &raw, &rawlen, true))
-				return false;
+			/* a string with escapes is read again, to its end */
+			if (!dyn_text_string(&t, &raw, &rawlen, false))
+			{
+				t.p = at;
+				if (!dyn_text_string(&t, &raw, &rawlen, true))
+					return false;
+				escaped = true;
+			}
 			type = "S";
 			s = raw;
 			slen = rawlen;
-			if (wanted && memchr(raw, '\\', rawlen) != NULL)
+			if (c >= 0 && escaped)
 			{
 				StringInfoData buf;
 
@@ -687,22 +997,18 @@ dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
 				return false;
 			is_null = true;
 		}
-		else if (wanted)
+		else if (c >= 0)
 			return false;		/* M, L, sets, B: the parsed item serves */
 		else if (!dyn_text_skip(&t))
 			return false;
 		if (!dyn_text_char(&t, '}'))
 			return false;
 
-		if (wanted && !is_null)
-			for (int i = 0; i < ncols; i++)
+		if (!is_null)
+			for (; c >= 0; c = map->same_next[c])
 			{
-				DynColumn  *col = &cols[i];
+				DynColumn  *col = &cols[c];
 
-				if (col->meta != DYN_META_NONE ||
-					col->attnamelen != namelen ||
-					memcmp(col->attname, name, namelen) != 0)
-					continue;
 				if (!dyn_fast_value(col, type, s, slen, &values[col->attnum - 1], relname))
 					return false;
 				nulls[col->attnum - 1] = false;

@@ -13,6 +13,10 @@
 
 #include "postgres.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "commands/explain.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
@@ -22,6 +26,7 @@
 #include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
 #include "nodes/plannodes.h"
+#include "port/pg_bitutils.h"
 #include "utils/relcache.h"
 
 #include "compat.h"
@@ -480,6 +485,107 @@ dyn_text_char(DynText *t, char c)
 }
 
 /*
+ * The first '"' or '\\' from p on, or end if there is none.  Strings are
+ * most of a page's text: with SSE2, 16 bytes are looked at a time.
+ */
+static inline const char *
+dyn_text_quote_or_escape(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i backslash = _mm_set1_epi8('\\');
+
+	while (end - p >= 16)
+	{
+		__m128i		chunk = _mm_loadu_si128((const __m128i *) p);
+		uint32		mask;
+
+		mask = (uint32) _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
+													   _mm_cmpeq_epi8(chunk, backslash)));
+		if (mask != 0)
+			return p + pg_rightmost_one_pos32(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/*
+ * Past a string; its text (escapes and all) in *s and *len when asked.
+ * With escapes false, a string that has any is refused.
+ */
+static inline bool
+dyn_text_string(DynText *t, const char **s, int *len, bool escapes)
+{
+	const char *start;
+
+	if (!dyn_text_char(t, '"'))
+		return false;
+	start = t->p;
+	for (;;)
+	{
+		t->p = dyn_text_quote_or_escape(t->p, t->end);
+		if (t->p >= t->end)
+			return false;
+		if (*t->p == '"')
+			break;
+		if (!escapes)
+			return false;
+		t->p += 2;				/* the backslash and what it escapes */
+	}
+	if (s)
+		*s = start;
+	if (len)
+		*len = (int) (t->p - start);
+	t->p++;
+	return true;
+}
+
+/*
+ * Past the opening of an attribute value of type S, N or BOOL written
+ * without white space ({"S":), its type in *type and *typelen; false, and
+ * nothing passed, for anything else.
+ */
+static inline bool
+dyn_text_type_prefix(DynText *t, const char **type, int *typelen)
+{
+	const char *p = t->p;
+
+	if (t->end - p < 8 || p[0] != '{' || p[1] != '"')
+		return false;
+	if ((p[2] == 'S' || p[2] == 'N') && p[3] == '"' && p[4] == ':')
+	{
+		*type = p + 2;
+		*typelen = 1;
+		t->p = p + 5;
+		return true;
+	}
+	if (memcmp(p + 2, "BOOL\":", 6) == 0)
+	{
+		*type = p + 2;
+		*typelen = 4;
+		t->p = p + 8;
+		return true;
+	}
+	return false;
+}
+
+/* Past the literal word (true, false, null). */
+static inline bool
+dyn_text_literal(DynText *t, const char *word)
+{
+	size_t		n = strlen(word);
+
+	dyn_text_ws(t);
+	if (t->end - t->p < (long) n || memcmp(t->p, word, n) != 0)
+		return false;
+	t->p += n;
+	return true;
+}
+
+/*
  * How deep DynamoDB JSON may nest: 32 levels of M and L as DynamoDB allows,
  * and room for the item and the response around them.  json-c is given the
  * same limit, in JSON levels.
@@ -532,8 +638,6 @@ extern bool dyn_number_parse(const char *s, int len, DynNumber *num);
 extern bool dyn_number_check(const char *s, int len, const char **what);
 extern void dyn_number_canonical(const char *s, int len, StringInfo out);
 extern bool dyn_base64_check(const char *s, int len);
-extern bool dyn_text_string(DynText *t, const char **s, int *len, bool escapes);
-extern bool dyn_text_literal(DynText *t, const char *word);
 extern bool dyn_text_skip(DynText *t);
 extern bool dyn_text_unescape(const char *s, int len, StringInfo out);
 
@@ -549,6 +653,21 @@ typedef enum DynColumnKind
 	DYN_COL_ARRAY				/* sets and lists, element by element */
 } DynColumnKind;
 
+/*
+ * Types the fast path builds from N or S text itself, without the type's
+ * input function (exactly the type, no domain, no typmod): the value is the
+ * input function's, to the bit.
+ */
+typedef enum DynDirectKind
+{
+	DYN_DIRECT_NONE,
+	DYN_DIRECT_TEXT,			/* text from S, N or BOOL */
+	DYN_DIRECT_INT2,			/* smallint, integer, bigint from N */
+	DYN_DIRECT_INT4,
+	DYN_DIRECT_INT8,
+	DYN_DIRECT_NUMERIC			/* numeric without typmod from N */
+} DynDirectKind;
+
 /* How to turn an attribute into the value of one column; set up by scan.c. */
 typedef struct DynColumn
 {
@@ -563,6 +682,7 @@ typedef struct DynColumn
 	FmgrInfo	input;			/* input function of the type, or of the
 								 * element type of an array column */
 	Oid			ioparam;
+	DynDirectKind direct;		/* built without input, where it can be */
 	/* array columns only */
 	DynColumnKind elemkind;
 	Oid			elemtype;
@@ -572,14 +692,33 @@ typedef struct DynColumn
 	char		elemalign;
 } DynColumn;
 
+/*
+ * What the fast path keeps of one scan's columns and items: the column each
+ * attribute matched last, by the attribute's place in the item (items of
+ * one table mostly list their attributes in one order), and the columns
+ * that read the same attribute.  Set up with the columns, in a context that
+ * lives as long as they do.
+ */
+#define DYN_FAST_PLACES 64
+typedef struct DynFastMap
+{
+	int			ncols;
+	int		   *same_next;		/* per column: the next column of the same
+								 * attribute, or -1 */
+	int16		last[DYN_FAST_PLACES];	/* per place: a column, or -1 */
+} DynFastMap;
+
+extern DynDirectKind dyn_direct_kind(Oid typid, int32 typmod);
+extern void dyn_fast_map_init(DynFastMap *map, DynColumn *cols, int ncols);
 extern Datum dyn_convert_value(DynColumn *col, DynJson *value, bool *isnull);
 extern Datum dyn_item_value(DynColumn *col, DynJson *item, bool *isnull,
 							const char *relname);
 extern Datum dyn_whole_item_value(DynColumn *col, DynJson *item);
 extern char *dyn_item_key_text(DynJson *item, const char *attname);
 extern void dyn_append_item_json(StringInfo buf, DynJson *item, DynColumn *cols, int ncols);
-extern bool dyn_item_fast_values(DynColumn *cols, int ncols, const char *text, int len,
-								 Datum *values, bool *nulls, const char *relname, bool *others);
+extern bool dyn_item_fast_values(DynColumn *cols, int ncols, DynFastMap *map,
+								 const char *text, int len, Datum *values, bool *nulls,
+								 const char *relname, bool *others);
 extern bool dyn_item_other_attributes(const char *text, int len, List *names);
 
 /* items of each page a scan looks at before its next request */

@@ -20,78 +20,6 @@
 #include "dynomite_fdw.h"
 
 /*
- * The first '"' or '\\' from p on, or end if there is none.  Strings are
- * most of a page's text: with SSE2, 16 bytes are looked at a time.
- */
-static inline const char *
-dyn_text_quote_or_escape(const char *p, const char *end)
-{
-#if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"');
-	const __m128i backslash = _mm_set1_epi8('\\');
-
-	while (end - p >= 16)
-	{
-		__m128i		chunk = _mm_loadu_si128((const __m128i *) p);
-		uint32		mask;
-
-		mask = (uint32) _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote),
-													   _mm_cmpeq_epi8(chunk, backslash)));
-		if (mask != 0)
-			return p + pg_rightmost_one_pos32(mask);
-		p += 16;
-	}
-#endif
-	while (p < end && *p != '"' && *p != '\\')
-		p++;
-	return p;
-}
-
-/*
- * Past a string; its text (escapes and all) in *s and *len when asked.
- * With escapes false, a string that has any is refused.
- */
-bool
-dyn_text_string(DynText *t, const char **s, int *len, bool escapes)
-{
-	const char *start;
-
-	if (!dyn_text_char(t, '"'))
-		return false;
-	start = t->p;
-	for (;;)
-	{
-		t->p = dyn_text_quote_or_escape(t->p, t->end);
-		if (t->p >= t->end)
-			return false;
-		if (*t->p == '"')
-			break;
-		if (!escapes)
-			return false;
-		t->p += 2;				/* the backslash and what it escapes */
-	}
-	if (s)
-		*s = start;
-	if (len)
-		*len = (int) (t->p - start);
-	t->p++;
-	return true;
-}
-
-/* Past the literal word (true, false, null). */
-bool
-dyn_text_literal(DynText *t, const char *word)
-{
-	size_t		n = strlen(word);
-
-	dyn_text_ws(t);
-	if (t->end - t->p < (long) n || memcmp(t->p, word, n) != 0)
-		return false;
-	t->p += n;
-	return true;
-}
-
-/*
  * Past any value: an object or an array (brackets and strings balanced), a
  * string, or a number or literal, which runs to the next delimiter.
  */
@@ -678,14 +606,22 @@ dyn_check_unique(DynCheck *chk, int base)
 	else
 		for (int i = 0; i < n && twice == NULL; i++)
 			for (int j = i + 1; j < n && twice == NULL; j++)
+			{
+				/* names without escapes differ when their lengths do */
+				if (!names[i].escaped && !names[j].escaped && names[i].len != names[j].len)
+					continue;
 				if (dyn_name_cmp(&names[i], &names[j]) == 0)
 					twice = names[j].s;
+			}
 	if (twice)
 		return dyn_check_fail(chk, twice, "a member name given twice in one object");
 	return true;
 }
 
 /* ---- numbers ---- */
+
+/* an ASCII digit, without the locale's tables */
+#define DYN_IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 
 /*
  * Read a number in JSON's syntax: its sign, its significant digits and the
@@ -708,20 +644,20 @@ dyn_number_parse(const char *s, int len, DynNumber *num)
 		num->negative = true;
 		p++;
 	}
-	if (p >= end || !isdigit((unsigned char) *p))
+	if (p >= end || !DYN_IS_DIGIT(*p))
 		return false;
-	if (*p == '0' && p + 1 < end && isdigit((unsigned char) p[1]))
+	if (*p == '0' && p + 1 < end && DYN_IS_DIGIT(p[1]))
 		return false;			/* no leading zeros */
 	for (bool fraction = false;; p++)
 	{
 		if (p < end && *p == '.' && !fraction)
 		{
 			fraction = true;
-			if (p + 1 >= end || !isdigit((unsigned char) p[1]))
+			if (p + 1 >= end || !DYN_IS_DIGIT(p[1]))
 				return false;
 			continue;
 		}
-		if (p >= end || !isdigit((unsigned char) *p))
+		if (p >= end || !DYN_IS_DIGIT(*p))
 			break;
 		if (!fraction)
 			intdigits++;
@@ -741,9 +677,9 @@ dyn_number_parse(const char *s, int len, DynNumber *num)
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			expneg = (*p++ == '-');
-		if (p >= end || !isdigit((unsigned char) *p))
+		if (p >= end || !DYN_IS_DIGIT(*p))
 			return false;
-		for (; p < end && isdigit((unsigned char) *p); p++)
+		for (; p < end && DYN_IS_DIGIT(*p); p++)
 			if (exp < 1000000)	/* far out of any range already */
 				exp = exp * 10 + (*p - '0');
 	}
@@ -1029,11 +965,14 @@ dyn_check_map_value(DynText *t, DynCheck *chk, int depth)
 		dyn_text_ws(t);
 		return dyn_check_fail(chk, t->p, "attribute values nested too deeply");
 	}
-	if (!dyn_check_char(t, chk, '{', "an attribute value was expected") ||
-		!dyn_check_string(t, chk, false, &type, &typelen, &escaped) ||
-		!dyn_check_char(t, chk, ':', "':' was expected"))
+	dyn_text_ws(t);
+	if (dyn_text_type_prefix(t, &type, &typelen))
+		;						/* {"S": and the like, as DynamoDB writes them */
+	else if (!dyn_check_char(t, chk, '{', "an attribute value was expected") ||
+			 !dyn_check_string(t, chk, false, &type, &typelen, &escaped) ||
+			 !dyn_check_char(t, chk, ':', "':' was expected"))
 		return false;
-	if (escaped)
+	else if (escaped)
 		return dyn_check_fail(chk, type, "an unknown attribute type");
 	if (!dyn_check_payload(t, chk, depth, type, typelen))
 		return false;

@@ -86,6 +86,7 @@ typedef struct DynScanState
 	int			page_number;	/* of the current page, from 1 */
 	bool		want_tokens;
 	bool		fast_rows;		/* rows can come straight from item text */
+	DynFastMap	fast_map;		/* what the fast path learns of the items */
 	bool		projection_optional;	/* the projection names every column:
 										 * sent only once items carry more */
 	bool		projecting;		/* requests carry the projection */
@@ -156,6 +157,7 @@ dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum)
 	else
 	{
 		col->kind = dyn_kind_of(typid);
+		col->direct = dyn_direct_kind(typid, col->typmod);
 		getTypeInputInfo(typid, &infunc, &col->ioparam);
 	}
 	fmgr_info(infunc, &col->input);
@@ -198,6 +200,7 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 		s->page_numbers |= col->meta == DYN_META_PAGE_NUMBER;
 	}
 	s->fast_rows = !whole_items && !s->want_tokens;
+	dyn_fast_map_init(&s->fast_map, s->columns, s->ncolumns);
 
 	dyn_base_request(s->plan, s->opts, &s->base);
 	dyn_plan_expect(s->plan, s->opts, &s->expect);
@@ -584,7 +587,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 			memset(slot->tts_isnull, true,
 				   sizeof(bool) * slot->tts_tupleDescriptor->natts);
 			if (s->fast_rows &&
-				dyn_item_fast_values(s->columns, s->ncolumns,
+				dyn_item_fast_values(s->columns, s->ncolumns, &s->fast_map,
 									 st->page.body + st->page.item_off[n],
 									 st->page.item_len[n],
 									 slot->tts_values, slot->tts_isnull, s->relname,

@@ -60,8 +60,33 @@ const lek = (key) => (++loopPages > MAX_LOOP_PAGES ? page([item('z')]) :
 let variant = 0;
 const zeros = () => '0'.repeat(variant++ % 1000);
 
+// Numbers in every way DynamoDB's syntax allows, written exactly so (real
+// servers write them their own way), for the exact_numbers suite: rows
+// built straight from item text must read them as numeric_in and int8in
+// do.  Item "a" holds them as e01, e02, ...
+const NUMBER_FORMS = [
+  '0', '-0', '0.000', '1E+2', '1e2', '1E-2', '0.000001', '1.50', '-1.50', '100',
+  '10000', '99990000', '123456789012345678901234567890.12345678', '1E-100',
+  '-1.2345678901234567890123456789012345678E-90', '9223372036854775807',
+  '-9223372036854775808', '123456789012345678', '-32768', '2147483648', '5E+125',
+  '0.1E-5', '12.345E+1', '-0.0E+5', '1.0000', '10000.00010000', '1E-130',
+  '9.9999999999999999999999999999999999999E+125', '-12345678901234567890123456789012345678',
+  '0.00012345678901234567890123456789012345678', '1.000000000000000000000000000000000000E+3',
+  '7E0', '7E-0', '12E+10', '-0.5e-3', '99999999999999999999999999999999999999E-63',
+];
+
 // the body for a table's Scan, Query or GetItem
 const answers = {
+  // items whose attributes come in other orders and sets, for the types
+  // suite: each value must land in its own column wherever it stands
+  attribute_orders: () => page([
+    '{"id":{"S":"r1"},"a":{"S":"a1"},"b":{"N":"1"},"c":{"BOOL":true}}',
+    '{"b":{"N":"2"},"id":{"S":"r2"},"c":{"BOOL":false},"a":{"S":"a2"}}',
+    '{"id":{"S":"r3"},"x":{"S":"x3"},"c":{"NULL":true},"b":{"N":"3"}}',
+    '{"c":{"BOOL":true},"b":{"N":"4"},"a":{"S":"a4"},"id":{"S":"r4"}}',
+    '{"id":{"S":"r5"},"a":{"S":"a5"},"b":{"N":"5"},"c":{"BOOL":false}}',
+  ]),
+  number_forms: () => one(NUMBER_FORMS.map((v, i) => `"e${String(i + 1).padStart(2, '0')}":{"N":"${v}"}`).join(',')),
   good: () => page([item('a'), item('b')]),
   // a read that pages on properly: four pages, then the end
   progress: (req) => {

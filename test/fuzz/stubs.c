@@ -65,6 +65,12 @@ pg_any_to_server(const char *s, int len, int encoding)
 	abort();
 }
 
+int
+GetDatabaseEncoding(void)
+{
+	abort();
+}
+
 ArrayType *
 construct_md_array(Datum *elems, bool *nulls, int ndims, int *dims, int *lbs,
 				   Oid elmtype, int elmlen, bool elmbyval, char elmalign)
