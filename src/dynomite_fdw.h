@@ -32,6 +32,8 @@ typedef struct json_object DynJson;
 /* ---- option.c ---- */
 
 #define DYN_MAX_SEGMENTS	64
+/* Scan segments a parallel scan has for each process, without the option */
+#define DYN_SEGMENTS_PER_PROCESS	2
 #define DYN_MAX_JOIN_IN_FLIGHT	32
 #define DYN_DEFAULT_JOIN_IN_FLIGHT	8
 
@@ -59,6 +61,7 @@ typedef struct DynOptions
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
 	int			segments;		/* Scan segments read side by side */
+	bool		segments_given; /* the table sets segments */
 	bool		prefetch;		/* ask for the next page while one is read */
 	bool		consistent_read;
 	char	   *token_secret;	/* signs next_token; NULL: unsigned */
@@ -674,6 +677,8 @@ typedef struct DynRelInfo
 	Oid			userid;
 	double		items;			/* items in the table */
 	double		item_bytes;
+	bool		size_known;		/* items from DynamoDB or ANALYZE, not a
+								 * guess */
 	Bitmapset  *attrs_needed;	/* every column the query mentions */
 	bool		wants_tokens;	/* a next_token or page_number column is
 								 * mentioned, or the reader pages: the read
@@ -714,7 +719,11 @@ typedef struct DynPlan
 	List	   *projection;		/* String: attribute names; NIL: all */
 	bool		projection_optional;	/* it names every column: sent only
 										 * once items carry more */
-	int			streams;		/* Scan segments or partitions side by side */
+	int			streams;		/* Scan segments or partitions side by side,
+								 * in each process of a parallel scan */
+	int			total_segments; /* Scan: segments of the table, 1 for none */
+	bool		parallel;		/* processes of a parallel query share the
+								 * segments or partitions */
 	bool		nothing;		/* constants no item can match: send nothing */
 	char	   *full_scan_hint; /* a Scan of the whole table or index: what
 								 * would make it a Query or GetItem; else
@@ -746,6 +755,8 @@ extern void dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token,
 extern List *dyn_plan_values(DynPlan *plan);
 extern void dyn_plan_reading(DynPlan *plan, Relation rel, const DynOptions *opts,
 							 int flags);
+extern bool dyn_plan_may_share(const DynPlan *plan, const DynOptions *opts);
+extern void dyn_plan_parallel(DynPlan *plan, const DynOptions *opts, int workers);
 extern List *dyn_serialize_plan(const DynPlan *plan);
 extern bool dyn_full_scan_refused(const DynPlan *plan, const DynOptions *opts);
 extern void dyn_refuse_full_scan(const DynPlan *plan, const DynOptions *opts);
@@ -816,6 +827,8 @@ extern ForeignScan *dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *basere
 										   Oid foreigntableid, ForeignPath *best_path,
 										   List *tlist, List *scan_clauses,
 										   Plan *outer_plan);
+extern bool dynomiteIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+											  RangeTblEntry *rte);
 
 /* ---- scan.c ---- */
 extern void dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum);
@@ -824,6 +837,14 @@ extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
 extern void dynomiteReScanForeignScan(ForeignScanState *node);
 extern void dynomiteEndForeignScan(ForeignScanState *node);
 extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern Size dynomiteEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt);
+extern void dynomiteInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+											 void *coordinate);
+extern void dynomiteReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+											   void *coordinate);
+extern void dynomiteInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+												void *coordinate);
+extern void dynomiteShutdownForeignScan(ForeignScanState *node);
 
 /* ---- write_convert.c ---- */
 
