@@ -407,8 +407,7 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 				st->segment = dyn_claim(s);
 				if (st->segment >= s->total_segments)
 					return NULL;
-				if (!st->started)
-					start_key = s->ex.start_key;
+				start_key = st->started ? NULL : s->ex.start_key;
 				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
 			}
 			if (!dyn_render_conditions(&s->ex, 0, &req))
