@@ -91,8 +91,12 @@ SELECT * FROM plan_of('SELECT * FROM wide_seg1');
 
 -- the rows of one process, and of several
 SELECT proxy_reset();
+SELECT dynomite_stat_reset();
 SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide;
 CREATE TEMP TABLE parallel_sent AS SELECT sent() AS sent;
+-- the leader's statistics count the workers' reads
+CREATE TEMP TABLE parallel_stats AS
+  SELECT scan_requests, items_read FROM dynomite_stat_tables WHERE foreign_table = 'wide'::regclass;
 SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide_seg1;
 SELECT count(*) AS differences FROM (
   (SELECT pk, n, v FROM wide EXCEPT ALL SELECT pk, n, v FROM wide_seg1)
@@ -106,11 +110,14 @@ SELECT count(*) AS differences FROM (
 -- every segment read once: the requests and items of six segments read by
 -- one process
 SELECT proxy_reset();
+SELECT dynomite_stat_reset();
 SET max_parallel_workers_per_gather = 0;
 SELECT * FROM plan_of('SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide_seg6');
 SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide_seg6;
 SET max_parallel_workers_per_gather = 2;
 SELECT sent() = sent AS same_requests_and_items FROM parallel_sent;
+SELECT (s.scan_requests, s.items_read) = (p.scan_requests, p.items_read) AS same_statistics
+  FROM dynomite_stat_tables s, parallel_stats p WHERE s.foreign_table = 'wide_seg6'::regclass;
 
 -- EXPLAIN ANALYZE VERBOSE shows the leader's and each worker's requests
 SELECT requests_of('SELECT pk, v FROM wide WHERE v % 7 = 0');

@@ -616,6 +616,8 @@ extern void dyn_budget_waited(const DynOptions *opts, double ms);
 extern void dyn_account_page(const void *arg, const DynPage *page);
 extern void dyn_stat_request(const DynOptions *opts, const char *operation,
 							 int retries, int throttles, bool failed);
+extern void dyn_stat_add_reads(const DynOptions *opts, const char *operation, long requests,
+							   long items, double capacity, long retries, long throttles);
 
 /* ---- deparse.c ---- */
 

@@ -864,13 +864,15 @@ dynomiteInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc, void *
 
 /*
  * Before the shared memory goes: a worker adds what it has not yet, and the
- * leader takes the workers' counts into its own, for EXPLAIN ANALYZE.
+ * leader takes the workers' counts into its own, for EXPLAIN ANALYZE and
+ * the backend's statistics (a worker's own end with it).
  */
 void
 dynomiteShutdownForeignScan(ForeignScanState *node)
 {
 	DynScanState *s = (DynScanState *) node->fdw_state;
 	DynParallelScan *shared = s ? s->shared : NULL;
+	DynScanCounts taken;
 
 	if (shared == NULL)
 		return;
@@ -879,15 +881,20 @@ dynomiteShutdownForeignScan(ForeignScanState *node)
 		dyn_publish_counts(s);
 		return;
 	}
+	memset(&taken, 0, sizeof(DynScanCounts));
 	SpinLockAcquire(&shared->mutex);
 	for (int i = 0; i < Min(shared->nworkers, s->nworkers); i++)
 	{
 		s->workers[i].attached |= shared->workers[i].attached;
 		dyn_counts_add(&s->workers[i].counts, &shared->workers[i].counts, NULL);
+		dyn_counts_add(&taken, &shared->workers[i].counts, NULL);
 		memset(&shared->workers[i].counts, 0, sizeof(DynScanCounts));
 	}
 	SpinLockRelease(&shared->mutex);
 	s->shared = NULL;
+	/* the statistics of this backend count the reads made for it */
+	dyn_stat_add_reads(s->opts, dyn_operation_name(s->plan->op), taken.pages,
+					   taken.items_scanned, taken.capacity, taken.retries, taken.throttles);
 }
 
 /* ---------------------------------------------------------------------
