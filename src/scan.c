@@ -871,9 +871,13 @@ void
 dynomiteShutdownForeignScan(ForeignScanState *node)
 {
 	DynScanState *s = (DynScanState *) node->fdw_state;
-	DynParallelScan *shared = s ? s->shared : NULL;
+	DynParallelScan *shared;
 	DynScanCounts taken;
 
+	/* a scan turned into a direct modify has modify.c's state, and no DSM */
+	if (s == NULL || ((ForeignScan *) node->ss.ps.plan)->operation != CMD_SELECT)
+		return;
+	shared = s->shared;
 	if (shared == NULL)
 		return;
 	if (s->slot)
@@ -1031,8 +1035,8 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		DynScanCounts all = s->counts;
 
 		/* the leader's and the workers' */
-		for (int i = 0; i < s->nworkers; i++)
-			dyn_counts_add(&all, &s->workers[i].counts, NULL);
+		for (int w = 0; w < s->nworkers; w++)
+			dyn_counts_add(&all, &s->workers[w].counts, NULL);
 		ExplainPropertyInteger("DynamoDB Requests", NULL, all.requests, es);
 		ExplainPropertyInteger("DynamoDB Pages", NULL, all.pages, es);
 		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, all.items_scanned, es);
@@ -1046,14 +1050,14 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			ExplainPropertyInteger("DynamoDB Leader Requests", NULL, s->counts.requests, es);
 			ExplainPropertyInteger("DynamoDB Leader Items Returned", NULL,
 								   s->counts.items_returned, es);
-			for (int i = 0; i < s->nworkers; i++)
+			for (int w = 0; w < s->nworkers; w++)
 			{
-				if (!s->workers[i].attached)
+				if (!s->workers[w].attached)
 					continue;
-				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Requests", i), NULL,
-									   s->workers[i].counts.requests, es);
-				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Items Returned", i), NULL,
-									   s->workers[i].counts.items_returned, es);
+				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Requests", w), NULL,
+									   s->workers[w].counts.requests, es);
+				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Items Returned", w), NULL,
+									   s->workers[w].counts.items_returned, es);
 			}
 		}
 	}
