@@ -24,13 +24,14 @@ CREATE FOREIGN TABLE wide_budget (pk text, n integer, v integer)
   SERVER dynamo OPTIONS (table 'Wide', page_size '500', read_capacity_per_second '100000');
 
 -- the plan without the workers planned and a Scan's capacity estimate,
--- which follow the table's size as each server reports it
+-- which follow the table's size as each server reports it, and without a
+-- join filter, whose sides PostgreSQL 17 writes the other way round
 CREATE FUNCTION plan_of(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
   line text;
 BEGIN
   FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-    IF line !~ 'Workers Planned|Scan Capacity Estimate' THEN
+    IF line !~ 'Workers Planned|Scan Capacity Estimate|Join Filter' THEN
       RETURN NEXT line;
     END IF;
   END LOOP;
@@ -84,7 +85,7 @@ SET max_parallel_workers_per_gather = 2;
 SET min_parallel_table_scan_size = 0;
 
 -- ---- a Scan: workers take segments, two for each process without the option ----
-SELECT * FROM plan_of('SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide');
+SELECT * FROM plan_of('SELECT pk, n, v FROM wide');
 SELECT * FROM plan_of('SELECT pk, v FROM wide_seg6 WHERE v > 5');
 -- segments '1' keeps the table whole: nothing to share
 SELECT * FROM plan_of('SELECT * FROM wide_seg1');
@@ -112,7 +113,7 @@ SELECT count(*) AS differences FROM (
 SELECT proxy_reset();
 SELECT dynomite_stat_reset();
 SET max_parallel_workers_per_gather = 0;
-SELECT * FROM plan_of('SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide_seg6');
+SELECT * FROM plan_of('SELECT pk, n, v FROM wide_seg6');
 SELECT count(*), count(DISTINCT (pk, n)), sum(v) FROM wide_seg6;
 SET max_parallel_workers_per_gather = 2;
 SELECT sent() = sent AS same_requests_and_items FROM parallel_sent;
