@@ -61,7 +61,7 @@ if ((DELAY_MS > 0 && !REPLAY)); then
 fi
 
 LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 heap_copy boto3 awscli fdw_insert boto3_write)
-REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 jsonc_parse)
+REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 replay_fdw_copy_par1 replay_fdw_copy_par2 jsonc_parse)
 ALL_CONTENDERS=("${LIVE_CONTENDERS[@]}" "${REPLAY_CONTENDERS[@]}")
 if [[ -n "$ONLY" ]]; then
 	IFS=', ' read -r -a CONTENDERS <<<"$ONLY"
@@ -343,6 +343,12 @@ if ((REPLAY)); then
 			streams+=("items-s${s}of4:--segment $s --total-segments 4" "count-s${s}of4:--count --segment $s --total-segments 4")
 		done
 	fi
+	# a parallel scan with two workers planned reads six segments (two for each process)
+	if wants replay_fdw_copy_par2; then
+		for s in 0 1 2 3 4 5; do
+			streams+=("items-s${s}of6:--segment $s --total-segments 6")
+		done
+	fi
 	for entry in "${streams[@]}"; do
 		name=${entry%%:*}
 		# shellcheck disable=SC2206
@@ -369,6 +375,17 @@ if ((REPLAY)); then
 	if ((SEG4)); then
 		psql_q -c "CREATE FOREIGN TABLE replay_items_seg4 ($columns) SERVER replay OPTIONS (table '$TABLE', segments '4'$page_opt)"
 	fi
+	# parallel scans: the planner shares a table whose size it knows (dynalite's
+	# ItemCount is 0): ANALYZE counts it, through the replay server, unmeasured
+	PAR=0
+	if wants_any replay_fdw_copy_par1 replay_fdw_copy_par2 && ((SEG4)); then
+		psql_q -c "CREATE FOREIGN TABLE replay_items_par ($columns) SERVER replay OPTIONS (table '$TABLE'$page_opt)"
+		if psql_q -c "ANALYZE replay_items_par" >"$work/analyze-par.log" 2>&1; then
+			PAR=1
+		else
+			log "ANALYZE of replay_items_par failed ($(head -1 "$work/analyze-par.log")): *_par contenders n/a"
+		fi
+	fi
 fi
 
 # ---------------------------------------------------------------- contenders
@@ -387,11 +404,17 @@ run_jsonc() {
 	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
 }
 
-# run_fdw TABLE star|copy|count|insert: a fresh backend; the plan is
-# made once (loading the library and caches) before the measured statement
+# run_fdw TABLE star|copy|count|insert [WORKERS]: a fresh backend;
+# the plan is made once (loading the library and caches) before the measured
+# statement.  WORKERS: a parallel plan with at most that many workers, its
+# costs forced (the table must be one ANALYZE has counted)
 run_fdw() {
-	local tbl=$1 mode=$2 query out before after ms items t0 t1 e0 e1 cpu plan
+	local tbl=$1 mode=$2 workers=${3:-} query out before after ms items t0 t1 e0 e1 cpu plan settings=""
 	plan="SELECT * FROM $tbl"
+	if [[ -n $workers ]]; then
+		settings="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = $workers;"
+	fi
 	if [[ $mode == insert ]]; then
 		query="INSERT INTO $tbl SELECT * FROM bench_src"
 		plan=$query
@@ -403,6 +426,7 @@ run_fdw() {
 		query="SELECT count(*) FROM $tbl"
 	fi
 	out=$(psql_q -At <<SQL
+$settings
 EXPLAIN $plan;
 SELECT 'BEFORE ' || bench_proc();
 \\timing on
@@ -413,6 +437,10 @@ SELECT 'AFTER ' || bench_proc();
 SQL
 	) || { echo "$out" >&2; return 1; }
 	echo "$out" >>"$work/runs/fdw.log"
+	if [[ -n $workers ]] && ! grep -q "Workers Planned: $workers" <<<"$out"; then
+		echo "run_fdw: the plan of $tbl is not parallel with $workers workers" >&2
+		return 1
+	fi
 	before=$(grep '^BEFORE ' <<<"$out")
 	after=$(grep '^AFTER ' <<<"$out")
 	ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | tail -1)
@@ -486,6 +514,8 @@ run_contender() {
 	replay_fdw_count) run_fdw replay_items count ;;
 	replay_fdw_star_seg4) if ((SEG4)); then run_fdw replay_items_seg4 star; else echo "na=no-segments-option"; fi ;;
 	replay_fdw_count_seg4) if ((SEG4)); then run_fdw replay_items_seg4 count; else echo "na=no-segments-option"; fi ;;
+	replay_fdw_copy_par1) if ((PAR)); then run_fdw replay_items_par copy 1; else echo "na=no-parallel-scan"; fi ;;
+	replay_fdw_copy_par2) if ((PAR)); then run_fdw replay_items_par copy 2; else echo "na=no-parallel-scan"; fi ;;
 	boto3) run_boto3 ;;
 	awscli) run_awscli ;;
 	fdw_insert) run_fdw live_writes insert ;;
@@ -618,6 +648,8 @@ notes() {
 	fdw_count | replay_fdw_count) echo "SELECT count(*) (Select=COUNT); backend CPU and VmHWM" ;;
 	heap_copy) echo "the anchor: COPY (SELECT *) TO '/dev/null' of a PostgreSQL heap table holding the same rows; backend CPU and VmHWM" ;;
 	*_seg4) echo "as above with OPTIONS (segments '4')" ;;
+	replay_fdw_copy_par1) echo "replay_fdw_copy as a parallel plan, 1 worker + the leader, 4 segments (parallel costs forced); CPU and VmHWM of the leader only" ;;
+	replay_fdw_copy_par2) echo "replay_fdw_copy as a parallel plan, 2 workers + the leader, 6 segments (parallel costs forced); CPU and VmHWM of the leader only" ;;
 	boto3) echo "Debian python3-boto3 Scan paginator; wall and CPU of the loop only" ;;
 	fdw_insert) echo "INSERT ... SELECT from a local table into a foreign table with batch_size 25, overwrite: BatchWriteItem of 25, one at a time; backend CPU and VmHWM" ;;
 	boto3_write) echo "Debian python3-boto3 Table.batch_writer, put_item per row (BatchWriteItem of 25); wall and CPU of the loop only" ;;

@@ -840,6 +840,45 @@ dyn_plan_reading(DynPlan *plan, Relation rel, const DynOptions *opts, int flags)
 					 (plan->op == DYN_OP_QUERY &&
 					  ((DynCond *) linitial(plan->key_conds))->op != DYN_EQ)) &&
 		opts->segments > 1 && !tokens && plan->bound <= 0 ? opts->segments : 1;
+	plan->total_segments = plan->op == DYN_OP_SCAN ? plan->streams : 1;
+	plan->parallel = false;
+}
+
+/*
+ * Whether the processes of a parallel query could share this read: a Scan
+ * (its segments) or a Query of several partitions, under the same rules as
+ * streams side by side (no tokens, no pushed LIMIT), and not a Scan the
+ * table's segments option keeps whole.
+ */
+bool
+dyn_plan_may_share(const DynPlan *plan, const DynOptions *opts)
+{
+	if (plan->start_token != NULL || plan->bound > 0)
+		return false;
+	if (plan->op == DYN_OP_SCAN)
+		return !(opts->segments_given && opts->segments == 1);
+	return plan->op == DYN_OP_QUERY &&
+		((DynCond *) linitial(plan->key_conds))->op != DYN_EQ;
+}
+
+/*
+ * A read shared by the leader and workers: they take its Scan segments or
+ * Query partitions one at a time from a counter in shared memory.  A Scan
+ * has the table's segments option, else DYN_SEGMENTS_PER_PROCESS for each
+ * process planned, so that a process that finishes early finds more to
+ * take; each process reads its share of the segments option's streams side
+ * by side (one without it).
+ */
+void
+dyn_plan_parallel(DynPlan *plan, const DynOptions *opts, int workers)
+{
+	int			processes = workers + 1;
+
+	plan->parallel = true;
+	if (plan->op == DYN_OP_SCAN)
+		plan->total_segments = opts->segments_given ? opts->segments :
+			Min(DYN_MAX_SEGMENTS, DYN_SEGMENTS_PER_PROCESS * processes);
+	plan->streams = opts->segments > 1 ? (opts->segments + processes - 1) / processes : 1;
 }
 
 /* ---------------------------------------------------------------------
@@ -869,9 +908,11 @@ enum DynPlanPrivate
 	DynPrivProjection,			/* List of String */
 	DynPrivProjectionOptional,	/* Boolean */
 	DynPrivStreams,				/* Integer */
+	DynPrivTotalSegments,		/* Integer */
+	DynPrivParallel,			/* Boolean */
 	DynPrivNothing,				/* Boolean */
 	DynPrivFullScanHint,		/* String, "" for no Scan of the whole table */
-	DynPrivScanCapacity,		/* Float: a Scan's read capacity, or -1 */
+	DynPrivScanCapacity,		/* String: a Scan's read capacity, or -1 */
 	DynPrivCount				/* the length of the list */
 };
 
@@ -937,10 +978,13 @@ dyn_serialize_plan(const DynPlan *plan)
 	fields[DynPrivProjection] = (Node *) copyObject(plan->projection);
 	fields[DynPrivProjectionOptional] = (Node *) makeBoolean(plan->projection_optional);
 	fields[DynPrivStreams] = (Node *) makeInteger(plan->streams);
+	fields[DynPrivTotalSegments] = (Node *) makeInteger(plan->total_segments);
+	fields[DynPrivParallel] = (Node *) makeBoolean(plan->parallel);
 	fields[DynPrivNothing] = (Node *) makeBoolean(plan->nothing);
 	fields[DynPrivFullScanHint] =
 		(Node *) makeString(pstrdup(plan->full_scan_hint ? plan->full_scan_hint : ""));
-	fields[DynPrivScanCapacity] = (Node *) makeFloat(psprintf("%.17g", plan->scan_capacity));
+	/* as text: a whole number would come back from a parallel worker's copy as an Integer */
+	fields[DynPrivScanCapacity] = (Node *) makeString(psprintf("%.17g", plan->scan_capacity));
 	for (int i = 0; i < DynPrivCount; i++)
 		result = lappend(result, fields[i]);
 	return result;
@@ -988,9 +1032,11 @@ dyn_deserialize_plan(List *private)
 	plan->projection = list_nth(private, DynPrivProjection);
 	plan->projection_optional = boolVal(list_nth(private, DynPrivProjectionOptional));
 	plan->streams = intVal(list_nth(private, DynPrivStreams));
+	plan->total_segments = intVal(list_nth(private, DynPrivTotalSegments));
+	plan->parallel = boolVal(list_nth(private, DynPrivParallel));
 	plan->nothing = boolVal(list_nth(private, DynPrivNothing));
 	index = strVal(list_nth(private, DynPrivFullScanHint));
 	plan->full_scan_hint = *index ? index : NULL;
-	plan->scan_capacity = floatVal(list_nth(private, DynPrivScanCapacity));
+	plan->scan_capacity = strtod(strVal(list_nth(private, DynPrivScanCapacity)), NULL);
 	return plan;
 }

@@ -154,6 +154,29 @@ dyn_stat_request(const DynOptions *opts, const char *operation, int retries,
 		st->errors++;
 }
 
+/*
+ * Reads another backend made for this one (the workers of a parallel scan,
+ * their counts taken by the leader): requests, each counted once, the
+ * items DynamoDB read and the capacity, retries and throttles.
+ */
+void
+dyn_stat_add_reads(const DynOptions *opts, const char *operation, long requests, long items,
+				   double capacity, long retries, long throttles)
+{
+	DynTableStat *st = dyn_table_stat(opts->relid);
+
+	if (st == NULL)
+		return;
+	if (strcmp(operation, "Scan") == 0)
+		st->scans += requests;
+	else if (strcmp(operation, "Query") == 0)
+		st->queries += requests;
+	st->items += items;
+	st->capacity += capacity;
+	st->retries += retries;
+	st->throttles += throttles;
+}
+
 PG_FUNCTION_INFO_V1(dynomite_stat_tables);
 PG_FUNCTION_INFO_V1(dynomite_stat_reset);
 

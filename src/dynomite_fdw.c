@@ -66,6 +66,12 @@ dynomite_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = dynomiteReScanForeignScan;
 	routine->EndForeignScan = dynomiteEndForeignScan;
 	routine->ExplainForeignScan = dynomiteExplainForeignScan;
+	routine->IsForeignScanParallelSafe = dynomiteIsForeignScanParallelSafe;
+	routine->EstimateDSMForeignScan = dynomiteEstimateDSMForeignScan;
+	routine->InitializeDSMForeignScan = dynomiteInitializeDSMForeignScan;
+	routine->ReInitializeDSMForeignScan = dynomiteReInitializeDSMForeignScan;
+	routine->InitializeWorkerForeignScan = dynomiteInitializeWorkerForeignScan;
+	routine->ShutdownForeignScan = dynomiteShutdownForeignScan;
 	routine->ImportForeignSchema = dynomiteImportForeignSchema;
 	routine->AnalyzeForeignTable = dynomiteAnalyzeForeignTable;
 	dyn_modify_routines(routine);

@@ -37,6 +37,8 @@ typedef struct json_object DynJson;
 /* ---- option.c ---- */
 
 #define DYN_MAX_SEGMENTS	64
+/* Scan segments a parallel scan has for each process, without the option */
+#define DYN_SEGMENTS_PER_PROCESS	2
 #define DYN_MAX_JOIN_IN_FLIGHT	32
 #define DYN_DEFAULT_JOIN_IN_FLIGHT	8
 
@@ -64,6 +66,7 @@ typedef struct DynOptions
 	char	   *table;			/* DynamoDB table name */
 	int			page_size;		/* 0: no Limit, DynamoDB's 1 MB pages */
 	int			segments;		/* Scan segments read side by side */
+	bool		segments_given; /* the table sets segments */
 	bool		prefetch;		/* ask for the next page while one is read */
 	bool		consistent_read;
 	char	   *token_secret;	/* signs next_token; NULL: unsigned */
@@ -753,6 +756,8 @@ extern void dyn_budget_waited(const DynOptions *opts, double ms);
 extern void dyn_account_page(const void *arg, const DynPage *page);
 extern void dyn_stat_request(const DynOptions *opts, const char *operation,
 							 int retries, int throttles, bool failed);
+extern void dyn_stat_add_reads(const DynOptions *opts, const char *operation, long requests,
+							   long items, double capacity, long retries, long throttles);
 
 /* ---- deparse.c ---- */
 
@@ -818,6 +823,8 @@ typedef struct DynRelInfo
 	Oid			userid;
 	double		items;			/* items in the table */
 	double		item_bytes;
+	bool		size_known;		/* items from DynamoDB or ANALYZE, not a
+								 * guess */
 	Bitmapset  *attrs_needed;	/* every column the query mentions */
 	bool		wants_tokens;	/* a next_token or page_number column is
 								 * mentioned, or the reader pages: the read
@@ -858,7 +865,11 @@ typedef struct DynPlan
 	List	   *projection;		/* String: attribute names; NIL: all */
 	bool		projection_optional;	/* it names every column: sent only
 										 * once items carry more */
-	int			streams;		/* Scan segments or partitions side by side */
+	int			streams;		/* Scan segments or partitions side by side,
+								 * in each process of a parallel scan */
+	int			total_segments; /* Scan: segments of the table, 1 for none */
+	bool		parallel;		/* processes of a parallel query share the
+								 * segments or partitions */
 	bool		nothing;		/* constants no item can match: send nothing */
 	char	   *full_scan_hint; /* a Scan of the whole table or index: what
 								 * would make it a Query or GetItem; else
@@ -890,6 +901,8 @@ extern void dyn_choose_access(DynRelInfo *ri, List *clauses, Expr *start_token,
 extern List *dyn_plan_values(DynPlan *plan);
 extern void dyn_plan_reading(DynPlan *plan, Relation rel, const DynOptions *opts,
 							 int flags);
+extern bool dyn_plan_may_share(const DynPlan *plan, const DynOptions *opts);
+extern void dyn_plan_parallel(DynPlan *plan, const DynOptions *opts, int workers);
 extern List *dyn_serialize_plan(const DynPlan *plan);
 extern bool dyn_full_scan_refused(const DynPlan *plan, const DynOptions *opts);
 extern void dyn_refuse_full_scan(const DynPlan *plan, const DynOptions *opts);
@@ -960,6 +973,8 @@ extern ForeignScan *dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *basere
 										   Oid foreigntableid, ForeignPath *best_path,
 										   List *tlist, List *scan_clauses,
 										   Plan *outer_plan);
+extern bool dynomiteIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel,
+											  RangeTblEntry *rte);
 
 /* ---- scan.c ---- */
 extern void dyn_init_column(DynColumn *col, Relation rel, AttrNumber attnum);
@@ -968,6 +983,14 @@ extern TupleTableSlot *dynomiteIterateForeignScan(ForeignScanState *node);
 extern void dynomiteReScanForeignScan(ForeignScanState *node);
 extern void dynomiteEndForeignScan(ForeignScanState *node);
 extern void dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern Size dynomiteEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt);
+extern void dynomiteInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+											 void *coordinate);
+extern void dynomiteReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+											   void *coordinate);
+extern void dynomiteInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc,
+												void *coordinate);
+extern void dynomiteShutdownForeignScan(ForeignScanState *node);
 
 /* ---- write_convert.c ---- */
 

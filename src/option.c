@@ -561,6 +561,7 @@ dyn_get_options(Oid foreigntableid, Oid userid, bool credentials)
 
 	value = dyn_find_option(table->options, "segments");
 	opts->segments = value ? dyn_parse_int("segments", value, 1, DYN_MAX_SEGMENTS) : 1;
+	opts->segments_given = value != NULL;
 
 	value = dyn_find_option(table->options, "consistent_read");
 	opts->consistent_read = false;

@@ -51,6 +51,7 @@ dynomiteGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 	/* ANALYZE knows better than a guess */
 	if (!(ri->info && ri->info->item_count > 0) && baserel->tuples > 0)
 		ri->items = baserel->tuples;
+	ri->size_known = (ri->info && ri->info->item_count > 0) || baserel->tuples > 0;
 	baserel->tuples = ri->items;
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &ri->attrs_needed);
@@ -303,6 +304,62 @@ dyn_path_private(bool forward, int bound)
 }
 
 /*
+ * What PostgreSQL divides a parallel scan's run cost by: the workers, and
+ * the share of the leader, which also reads the workers' rows (costsize.c's
+ * get_parallel_divisor).
+ */
+static double
+dyn_parallel_divisor(int workers)
+{
+	double		divisor = workers;
+
+	if (parallel_leader_participation)
+	{
+		double		leader = 1.0 - 0.3 * workers;
+
+		if (leader > 0)
+			divisor += leader;
+	}
+	return divisor;
+}
+
+/*
+ * A partial path, for a Gather to run in the leader and workers that take
+ * Scan segments or Query partitions from a shared counter: where the read
+ * can be shared, and the table (or what a Query reads of it) is as big as a
+ * heap table the planner would scan in parallel.  A table whose size is
+ * only guessed (a new table's ItemCount is 0 for hours, and ANALYZE has not
+ * run) stays with one process.  The workers and the division of the run
+ * cost are a parallel sequential scan's.
+ */
+static void
+dyn_add_partial_path(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, DynAccess *acc,
+					 double rows, Cost startup, Cost total)
+{
+	ForeignPath *path;
+	double		pages;
+	int			workers;
+	double		divisor;
+
+	if (!baserel->consider_parallel || !ri->size_known || ri->wants_tokens ||
+		!dyn_plan_may_share(&acc->plan, ri->opts))
+		return;
+	pages = ceil(acc->items_read * ri->item_bytes / BLCKSZ);
+	workers = compute_parallel_worker(baserel, pages, -1, max_parallel_workers_per_gather);
+	if (workers <= 0)
+		return;
+
+	divisor = dyn_parallel_divisor(workers);
+	path = DYN_CREATE_FOREIGNSCAN_PATH(root, baserel, NULL, clamp_row_est(rows / divisor),
+									   startup, startup + (total - startup) / divisor,
+									   NIL, NULL, NULL, dyn_path_private(true, 0));
+	path->path.parallel_aware = true;
+	path->path.parallel_safe = true;
+	path->path.parallel_workers = workers;
+	add_partial_path(baserel, (Path *) path);
+}
+
+/*
  * The paths of one set of conditions: parameterized by outer relations
  * only where the outer values key the request (a Scan per outer row is
  * never worth it); otherwise a plain path, with the LIMIT it may push, and
@@ -317,6 +374,7 @@ dyn_add_paths(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinf
 	Cost		startup;
 	Cost		total;
 	bool		forward;
+	int			bound;
 
 	dyn_choose(root, baserel, ri, rinfos, &acc);
 	dyn_cost(root, baserel, ri, &acc, &rows, &startup, &total);
@@ -336,12 +394,14 @@ dyn_add_paths(PlannerInfo *root, RelOptInfo *baserel, DynRelInfo *ri, List *rinf
 		return;
 	}
 
+	bound = dyn_query_bound(root, baserel, &acc, NIL);
 	add_path(baserel, (Path *)
 			 DYN_CREATE_FOREIGNSCAN_PATH(root, baserel, NULL, rows, startup, total, NIL,
-										 NULL, NULL,
-										 dyn_path_private(true,
-														  dyn_query_bound(root, baserel,
-																		  &acc, NIL))));
+										 NULL, NULL, dyn_path_private(true, bound)));
+
+	/* a LIMIT sent to DynamoDB keeps one stream, and one process */
+	if (bound == 0)
+		dyn_add_partial_path(root, baserel, ri, &acc, rows, startup, total);
 
 	/* the order of the sort key, for ORDER BY without a Sort */
 	if (dyn_query_order(root, baserel, &acc, &forward))
@@ -513,9 +573,27 @@ dynomiteGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 	rel = table_open(foreigntableid, NoLock);
 	acc.plan.retrieved = dyn_retrieved_attrs(baserel, rel, local);
 	dyn_plan_reading(&acc.plan, rel, ri->opts, 0);
+	if (best_path->path.parallel_aware)
+		dyn_plan_parallel(&acc.plan, ri->opts, best_path->path.parallel_workers);
 	table_close(rel, NoLock);
 	acc.plan.nothing = dyn_plan_matches_nothing(&acc.plan, ri->opts, fdw_exprs);
 
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
 							dyn_serialize_plan(&acc.plan), NIL, NIL, outer_plan);
+}
+
+/*
+ * Whether the leader and workers of a parallel query may read the table:
+ * each has its own connection and keys, from the same user mapping, but
+ * not a read budget or capacity cap kept per backend, which every worker
+ * would have again.
+ */
+bool
+dynomiteIsForeignScanParallelSafe(PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+	DynOptions *opts = dyn_get_options(rte->relid, DYN_REL_USERID(root, rel), false);
+
+	if (dyn_max_read_capacity_per_query > 0)
+		return false;
+	return opts->read_capacity_per_second <= 0 || dyn_budget_shared();
 }

@@ -11,15 +11,24 @@
  * a list of partition-key values runs one paged Query per value; a
  * BatchGetItem sends 100 keys a request and asks again for the keys
  * DynamoDB left unprocessed.
+ *
+ * Under a parallel query the leader and the workers share a Scan's
+ * segments or a Query's partitions: a stream that needs one takes the next
+ * from a counter in dynamic shared memory, as it takes the next from the
+ * scan's own counter otherwise.  Each worker adds what it has read to its
+ * place there, for the leader's EXPLAIN ANALYZE.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "port/atomics.h"
+#include "storage/spin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -37,7 +46,7 @@
  */
 typedef struct DynStream
 {
-	int			segment;		/* Scan segment, or -1 */
+	int			segment;		/* Scan: the segment it reads */
 	int			partition;		/* Query: the partition it reads */
 	DynAsync   *async;			/* its request handle, once needed */
 	bool		inflight;		/* a request is on its way */
@@ -52,6 +61,35 @@ typedef struct DynStream
 	DynItemIndex index;			/* its items, located as it arrives */
 	DynKeyTrail trail;			/* the keys the pages of its read ended with */
 } DynStream;
+
+/* What EXPLAIN ANALYZE reports of a scan, over all its executions. */
+typedef struct DynScanCounts
+{
+	long		requests;
+	long		pages;
+	long		items_scanned;
+	long		items_returned;
+	long		retries;
+	long		throttles;
+	double		capacity;
+} DynScanCounts;
+
+/* A worker's place in the shared state of a parallel scan. */
+typedef struct DynWorkerSlot
+{
+	bool		attached;		/* a worker has started on it */
+	DynScanCounts counts;		/* what it read, not yet taken by the leader */
+} DynWorkerSlot;
+
+/* The dynamic shared memory of a parallel scan. */
+typedef struct DynParallelScan
+{
+	pg_atomic_uint32 next;		/* the first segment or partition nobody has
+								 * taken */
+	slock_t		mutex;			/* guards the slots */
+	int			nworkers;
+	DynWorkerSlot workers[FLEXIBLE_ARRAY_MEMBER];
+} DynParallelScan;
 
 typedef struct DynScanState
 {
@@ -74,13 +112,21 @@ typedef struct DynScanState
 	int			nstreams;		/* streams this execution uses */
 	DynStream  *streams;
 
+	int			total_segments; /* Scan: of the table, 1 for none */
+	DynParallelScan *shared;	/* of a parallel scan, once attached */
+	DynWorkerSlot *slot;		/* a worker's place there */
+	DynScanCounts published;	/* what a worker has added there */
+	int			nworkers;		/* the leader's: workers' counts taken */
+	DynWorkerSlot *workers;
+
 	/* one execution */
 	bool		prepared;		/* values evaluated, keys known, requests sent */
 	bool		done;			/* nothing more to fetch */
 	DynExecution ex;			/* its values with DynamoDB's rules applied */
 	int			current;		/* the stream whose page is read, or -1 */
 	int			count_left;		/* Select=COUNT: rows still to return */
-	int			partition;		/* Query: the next partition to read */
+	int			next_claim;		/* the next segment or partition, when no
+								 * other process shares them */
 	long		rows_returned;
 	long		items_received;	/* in this execution, returned or not */
 	int			page_number;	/* of the current page, from 1 */
@@ -96,16 +142,11 @@ typedef struct DynScanState
 
 	/* what EXPLAIN ANALYZE reports, over all executions */
 	char	   *first_request;
-	long		requests;
-	long		pages;
-	long		items_scanned;
-	long		items_returned;
-	long		retries;
-	long		throttles;
-	double		capacity;
+	DynScanCounts counts;
 } DynScanState;
 
 static void dyn_fill_page_numbers(DynScanState *s, TupleTableSlot *slot);
+static void dyn_publish_counts(DynScanState *s);
 
 static DynColumnKind
 dyn_kind_of(Oid typid)
@@ -223,12 +264,13 @@ dynomiteBeginForeignScan(ForeignScanState *node, int eflags)
 										  ALLOCSET_SMALL_SIZES);
 	s->max_streams = s->plan->streams;
 	s->nstreams = s->max_streams;
+	s->total_segments = s->plan->total_segments;
 	s->streams = palloc0(sizeof(DynStream) * s->max_streams);
 	for (i = 0; i < s->max_streams; i++)
 	{
 		DynStream  *st = &s->streams[i];
 
-		st->segment = s->max_streams > 1 && s->plan->op == DYN_OP_SCAN ? i : -1;
+		st->segment = -1;
 		st->cxt[0] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
 										   ALLOCSET_DEFAULT_SIZES);
 		st->cxt[1] = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw page",
@@ -299,11 +341,23 @@ dyn_prepare_execution(DynScanState *s, ExprContext *econtext)
 	dyn_execution_begin(&s->ex, s->plan, s->opts, s->params,
 						s->want_tokens || s->plan->start_token_idx >= 0, s->conn != NULL);
 	MemoryContextSwitchTo(oldcxt);
-	s->partition = s->ex.start_partition;
+	s->next_claim = s->plan->op == DYN_OP_QUERY ? s->ex.start_partition : 0;
 	if (s->plan->op == DYN_OP_QUERY)
 		s->nstreams = Max(Min(s->max_streams, list_length(s->ex.partitions)), 1);
 	if (s->ex.nothing)
 		s->done = true;
+}
+
+/*
+ * The next Scan segment or Query partition nobody has taken: from the
+ * counter the processes of a parallel scan share, else the scan's own.
+ */
+static int
+dyn_claim(DynScanState *s)
+{
+	if (s->shared)
+		return (int) pg_atomic_fetch_add_u32(&s->shared->next, 1);
+	return s->next_claim++;
 }
 
 /*
@@ -348,20 +402,26 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 	switch (s->plan->op)
 	{
 		case DYN_OP_SCAN:
-			if (st->started && st->page.last_key == NULL)
-				return NULL;
-			start_key = st->started ? st->page.last_key : s->ex.start_key;
-			if (!st->started)
+			if (st->started && st->page.last_key != NULL)
+				start_key = st->page.last_key;
+			else
+			{
+				/* the next segment no stream has taken; the table is one without */
+				st->segment = dyn_claim(s);
+				if (st->segment >= s->total_segments)
+					return NULL;
+				start_key = st->started ? NULL : s->ex.start_key;
 				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
+			}
 			if (!dyn_render_conditions(&s->ex, 0, &req))
 				return NULL;
 			req.limit = dyn_request_limit(s, &enough);
 			if (enough)
 				return NULL;
-			if (st->segment >= 0)
+			if (s->total_segments > 1)
 			{
 				req.segment = st->segment;
-				req.total_segments = s->nstreams;
+				req.total_segments = s->total_segments;
 			}
 			break;
 
@@ -373,7 +433,7 @@ dyn_next_request(DynScanState *s, DynStream *st, const char **operation)
 				/* the next partition no stream has taken */
 				if (!st->started)
 					start_key = s->ex.start_key;
-				st->partition = s->partition++;
+				st->partition = dyn_claim(s);
 				dyn_key_trail_start(&st->trail, s->exec_cxt, start_key);
 			}
 			if (st->partition >= list_length(s->ex.partitions))
@@ -466,6 +526,7 @@ dyn_next_page(DynScanState *s)
 	DynPage		page;
 
 	CHECK_FOR_INTERRUPTS();
+	dyn_publish_counts(s);
 	while (arrived == NULL)
 	{
 		int			n = 0;
@@ -530,13 +591,13 @@ dyn_next_page(DynScanState *s)
 	s->page_number++;
 	s->count_left = s->base.count_only ? page.count : 0;
 	s->items_received += s->base.count_only ? page.count : page.nitems;
-	s->requests += 1 + resp.retries;
-	s->retries += resp.retries;
-	s->throttles += resp.throttles;
-	s->pages++;
-	s->items_scanned += (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY) ?
+	s->counts.requests += 1 + resp.retries;
+	s->counts.retries += resp.retries;
+	s->counts.throttles += resp.throttles;
+	s->counts.pages++;
+	s->counts.items_scanned += (s->plan->op == DYN_OP_SCAN || s->plan->op == DYN_OP_QUERY) ?
 		page.scanned_count : page.nitems;
-	s->capacity += page.capacity;
+	s->counts.capacity += page.capacity;
 
 	if (!st->exhausted &&
 		(s->nstreams > 1 ||
@@ -566,7 +627,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 		{
 			/* Select=COUNT: the query needs rows, but no column of them */
 			s->count_left--;
-			s->items_returned++;
+			s->counts.items_returned++;
 			s->rows_returned++;
 			ExecClearTuple(slot);
 			memset(slot->tts_isnull, true,
@@ -596,7 +657,7 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 				if (others && s->projection_optional)
 					s->projecting = true;
 				dyn_fill_page_numbers(s, slot);
-				s->items_returned++;
+				s->counts.items_returned++;
 				s->rows_returned++;
 				return ExecStoreVirtualTuple(slot);
 			}
@@ -631,13 +692,14 @@ dynomiteIterateForeignScan(ForeignScanState *node)
 														   s->relname);
 			}
 			dyn_fill_page_numbers(s, slot);
-			s->items_returned++;
+			s->counts.items_returned++;
 			s->rows_returned++;
 			return ExecStoreVirtualTuple(slot);
 		}
 		if (s->done || !dyn_next_page(s))
 		{
 			s->done = true;
+			dyn_publish_counts(s);
 			return ExecClearTuple(slot);
 		}
 	}
@@ -711,6 +773,135 @@ dynomiteEndForeignScan(ForeignScanState *node)
 		MemoryContextDelete(s->handle_cxt);
 		s->handle_cxt = NULL;
 	}
+}
+
+/* ---------------------------------------------------------------------
+ * Parallel scans
+ * ---------------------------------------------------------------------
+ */
+
+/* to += add - sub */
+static void
+dyn_counts_add(DynScanCounts *to, const DynScanCounts *add, const DynScanCounts *sub)
+{
+	to->requests += add->requests - (sub ? sub->requests : 0);
+	to->pages += add->pages - (sub ? sub->pages : 0);
+	to->items_scanned += add->items_scanned - (sub ? sub->items_scanned : 0);
+	to->items_returned += add->items_returned - (sub ? sub->items_returned : 0);
+	to->retries += add->retries - (sub ? sub->retries : 0);
+	to->throttles += add->throttles - (sub ? sub->throttles : 0);
+	to->capacity += add->capacity - (sub ? sub->capacity : 0);
+}
+
+/* A worker's counts since it last did so, into its place in shared memory. */
+static void
+dyn_publish_counts(DynScanState *s)
+{
+	if (s->slot == NULL)
+		return;
+	SpinLockAcquire(&s->shared->mutex);
+	dyn_counts_add(&s->slot->counts, &s->counts, &s->published);
+	SpinLockRelease(&s->shared->mutex);
+	s->published = s->counts;
+}
+
+Size
+dynomiteEstimateDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt)
+{
+	return add_size(offsetof(DynParallelScan, workers),
+					mul_size(sizeof(DynWorkerSlot), pcxt->nworkers));
+}
+
+/* The leader: nothing taken yet, a place for each worker to launch. */
+void
+dynomiteInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+								 void *coordinate)
+{
+	DynScanState *s = (DynScanState *) node->fdw_state;
+	DynParallelScan *shared = (DynParallelScan *) coordinate;
+
+	pg_atomic_init_u32(&shared->next, 0);
+	SpinLockInit(&shared->mutex);
+	shared->nworkers = pcxt->nworkers;
+	memset(shared->workers, 0, sizeof(DynWorkerSlot) * pcxt->nworkers);
+	s->shared = shared;
+	if (s->workers == NULL || s->nworkers < pcxt->nworkers)
+	{
+		DynWorkerSlot *workers = MemoryContextAllocZero(GetMemoryChunkContext(s),
+														sizeof(DynWorkerSlot) *
+														Max(pcxt->nworkers, 1));
+
+		if (s->workers)
+			memcpy(workers, s->workers, sizeof(DynWorkerSlot) * s->nworkers);
+		s->workers = workers;
+		s->nworkers = pcxt->nworkers;
+	}
+}
+
+/* A rescan: every segment or partition is there to take again. */
+void
+dynomiteReInitializeDSMForeignScan(ForeignScanState *node, ParallelContext *pcxt,
+								   void *coordinate)
+{
+	DynParallelScan *shared = (DynParallelScan *) coordinate;
+
+	pg_atomic_write_u32(&shared->next, 0);
+}
+
+/* A worker: take segments or partitions from the leader's counter. */
+void
+dynomiteInitializeWorkerForeignScan(ForeignScanState *node, shm_toc *toc, void *coordinate)
+{
+	DynScanState *s = (DynScanState *) node->fdw_state;
+	DynParallelScan *shared = (DynParallelScan *) coordinate;
+
+	s->shared = shared;
+	if (ParallelWorkerNumber >= 0 && ParallelWorkerNumber < shared->nworkers)
+	{
+		s->slot = &shared->workers[ParallelWorkerNumber];
+		SpinLockAcquire(&shared->mutex);
+		s->slot->attached = true;
+		SpinLockRelease(&shared->mutex);
+	}
+}
+
+/*
+ * Before the shared memory goes: a worker adds what it has not yet, and the
+ * leader takes the workers' counts into its own, for EXPLAIN ANALYZE and
+ * the backend's statistics (a worker's own end with it).
+ */
+void
+dynomiteShutdownForeignScan(ForeignScanState *node)
+{
+	DynScanState *s = (DynScanState *) node->fdw_state;
+	DynParallelScan *shared;
+	DynScanCounts taken;
+
+	/* a scan turned into a direct modify has modify.c's state, and no DSM */
+	if (s == NULL || ((ForeignScan *) node->ss.ps.plan)->operation != CMD_SELECT)
+		return;
+	shared = s->shared;
+	if (shared == NULL)
+		return;
+	if (s->slot)
+	{
+		dyn_publish_counts(s);
+		return;
+	}
+	memset(&taken, 0, sizeof(DynScanCounts));
+	SpinLockAcquire(&shared->mutex);
+	for (int i = 0; i < Min(shared->nworkers, s->nworkers); i++)
+	{
+		s->workers[i].attached |= shared->workers[i].attached;
+		dyn_counts_add(&s->workers[i].counts, &shared->workers[i].counts, NULL);
+		dyn_counts_add(&taken, &shared->workers[i].counts, NULL);
+		memset(&shared->workers[i].counts, 0, sizeof(DynScanCounts));
+	}
+	SpinLockRelease(&shared->mutex);
+	s->shared = NULL;
+	/* the statistics of this backend count the reads made for it */
+	dyn_stat_add_reads(s->opts, dyn_operation_name(s->plan->op), taken.pages,
+					   taken.items_scanned, taken.capacity, taken.retries, taken.throttles);
 }
 
 /* ---------------------------------------------------------------------
@@ -813,9 +1004,15 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (s->opts->page_size > 0 &&
 		(plan->op == DYN_OP_SCAN || plan->op == DYN_OP_QUERY))
 		ExplainPropertyInteger("DynamoDB Page Size", NULL, s->opts->page_size, es);
-	if (s->max_streams > 1 && plan->op == DYN_OP_SCAN)
-		ExplainPropertyInteger("DynamoDB Segments", NULL, s->max_streams, es);
-	else if (s->max_streams > 1)
+	if (s->total_segments > 1 && plan->op == DYN_OP_SCAN)
+		ExplainPropertyInteger("DynamoDB Segments", NULL, s->total_segments, es);
+	if (plan->parallel && plan->op == DYN_OP_SCAN)
+		ExplainPropertyText("DynamoDB Parallel", "workers take segments", es);
+	else if (plan->parallel)
+		ExplainPropertyText("DynamoDB Parallel", "workers take partitions", es);
+	if (s->max_streams > 1 && plan->op == DYN_OP_SCAN && plan->parallel)
+		ExplainPropertyInteger("DynamoDB Segments Side By Side", NULL, s->max_streams, es);
+	else if (s->max_streams > 1 && plan->op != DYN_OP_SCAN)
 		ExplainPropertyInteger("DynamoDB Partitions Side By Side", NULL, s->max_streams, es);
 	if (plan->bound > 0)
 		ExplainPropertyInteger("DynamoDB Limit", NULL, plan->bound, es);
@@ -838,13 +1035,33 @@ dynomiteExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	dyn_explain_budget(s, es);
 	if (es->analyze)
 	{
-		ExplainPropertyInteger("DynamoDB Requests", NULL, s->requests, es);
-		ExplainPropertyInteger("DynamoDB Pages", NULL, s->pages, es);
-		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, s->items_scanned, es);
-		ExplainPropertyInteger("DynamoDB Items Returned", NULL, s->items_returned, es);
-		ExplainPropertyInteger("DynamoDB Retries", NULL, s->retries, es);
-		ExplainPropertyFloat("DynamoDB Capacity Units", NULL, s->capacity, 1, es);
+		DynScanCounts all = s->counts;
+
+		/* the leader's and the workers' */
+		for (int w = 0; w < s->nworkers; w++)
+			dyn_counts_add(&all, &s->workers[w].counts, NULL);
+		ExplainPropertyInteger("DynamoDB Requests", NULL, all.requests, es);
+		ExplainPropertyInteger("DynamoDB Pages", NULL, all.pages, es);
+		ExplainPropertyInteger("DynamoDB Items Scanned", NULL, all.items_scanned, es);
+		ExplainPropertyInteger("DynamoDB Items Returned", NULL, all.items_returned, es);
+		ExplainPropertyInteger("DynamoDB Retries", NULL, all.retries, es);
+		ExplainPropertyFloat("DynamoDB Capacity Units", NULL, all.capacity, 1, es);
 		if (dyn_budget_active(s->opts))
-			ExplainPropertyInteger("DynamoDB Throttles", NULL, s->throttles, es);
+			ExplainPropertyInteger("DynamoDB Throttles", NULL, all.throttles, es);
+		if (es->verbose && plan->parallel)
+		{
+			ExplainPropertyInteger("DynamoDB Leader Requests", NULL, s->counts.requests, es);
+			ExplainPropertyInteger("DynamoDB Leader Items Returned", NULL,
+								   s->counts.items_returned, es);
+			for (int w = 0; w < s->nworkers; w++)
+			{
+				if (!s->workers[w].attached)
+					continue;
+				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Requests", w), NULL,
+									   s->workers[w].counts.requests, es);
+				ExplainPropertyInteger(psprintf("DynamoDB Worker %d Items Returned", w), NULL,
+									   s->workers[w].counts.items_returned, es);
+			}
+		}
 	}
 }

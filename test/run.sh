@@ -26,7 +26,7 @@ cd "$repo"
 
 read -r -a PGS <<<"${PG:-15 17 18}"
 read -r -a SERVERS <<<"${SERVER:-dynalite dynamodb-local}"
-read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests item_conditions empty_pages limits key_conditions type_guards exact_numbers token_rows batch_retry retries page_memory writes writes_tx credentials budget joins_inflight}"
+read -r -a TESTS <<<"${DYNOMITE_TESTS:-options paging types errors rescan pushdown import paging_api analyze hostile requests item_conditions empty_pages limits key_conditions type_guards exact_numbers token_rows batch_retry retries page_memory writes writes_tx credentials budget joins_inflight parallel}"
 HOST_PG=15
 
 for pg in "${PGS[@]}"; do
