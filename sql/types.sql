@@ -52,9 +52,9 @@ SET timezone = 'UTC';
 -- The members of a set come in no particular order (dynalite returns them
 -- as they were written, DynamoDB Local in an order of its own): sets are
 -- shown with their members sorted.
-CREATE FUNCTION sorted(anyarray) RETURNS anyarray LANGUAGE sql
+CREATE OR REPLACE FUNCTION sorted(anyarray) RETURNS anyarray LANGUAGE sql
   AS 'SELECT array_agg(x ORDER BY x) FROM unnest($1) x';
-CREATE FUNCTION sorted(jsonb) RETURNS jsonb LANGUAGE sql
+CREATE OR REPLACE FUNCTION sorted(jsonb) RETURNS jsonb LANGUAGE sql
   AS 'SELECT jsonb_agg(x ORDER BY x) FROM jsonb_array_elements($1) x';
 
 -- ===================================================================
