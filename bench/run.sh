@@ -61,7 +61,7 @@ if ((DELAY_MS > 0 && !REPLAY)); then
 fi
 
 LIVE_CONTENDERS=(floor fdw_star fdw_copy fdw_count fdw_star_seg4 fdw_count_seg4 heap_copy boto3 awscli fdw_insert boto3_write)
-REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 replay_fdw_copy_par1 replay_fdw_copy_par2 jsonc_parse)
+REPLAY_CONTENDERS=(replay_floor replay_fdw_star replay_fdw_copy replay_fdw_count replay_fdw_star_seg4 replay_fdw_count_seg4 replay_fdw_copy_par1 replay_fdw_copy_par2 replay_fdw_agg replay_fdw_agg_par1 replay_fdw_agg_par2 replay_fdw_agg_par2w jsonc_parse)
 ALL_CONTENDERS=("${LIVE_CONTENDERS[@]}" "${REPLAY_CONTENDERS[@]}")
 if [[ -n "$ONLY" ]]; then
 	IFS=', ' read -r -a CONTENDERS <<<"$ONLY"
@@ -344,7 +344,7 @@ if ((REPLAY)); then
 		done
 	fi
 	# a parallel scan with two workers planned reads six segments (two for each process)
-	if wants replay_fdw_copy_par2; then
+	if wants_any replay_fdw_copy_par2 replay_fdw_agg_par2 replay_fdw_agg_par2w; then
 		for s in 0 1 2 3 4 5; do
 			streams+=("items-s${s}of6:--segment $s --total-segments 6")
 		done
@@ -378,7 +378,7 @@ if ((REPLAY)); then
 	# parallel scans: the planner shares a table whose size it knows (dynalite's
 	# ItemCount is 0): ANALYZE counts it, through the replay server, unmeasured
 	PAR=0
-	if wants_any replay_fdw_copy_par1 replay_fdw_copy_par2 && ((SEG4)); then
+	if wants_any replay_fdw_copy_par1 replay_fdw_copy_par2 replay_fdw_agg_par1 replay_fdw_agg_par2 replay_fdw_agg_par2w && ((SEG4)); then
 		psql_q -c "CREATE FOREIGN TABLE replay_items_par ($columns) SERVER replay OPTIONS (table '$TABLE'$page_opt)"
 		if psql_q -c "ANALYZE replay_items_par" >"$work/analyze-par.log" 2>&1; then
 			PAR=1
@@ -404,16 +404,17 @@ run_jsonc() {
 	echo "items=$(kv items "$out") wall=$(kv wall "$out") cpu=$(awk -v u="$(kv cpu_user "$out")" -v s="$(kv cpu_sys "$out")" 'BEGIN{printf "%.6f", u+s}') rss_kb=$(kv maxrss_kb "$out")"
 }
 
-# run_fdw TABLE star|copy|count|insert [WORKERS]: a fresh backend;
-# the plan is made once (loading the library and caches) before the measured
-# statement.  WORKERS: a parallel plan with at most that many workers, its
-# costs forced (the table must be one ANALYZE has counted)
+# run_fdw TABLE star|copy|count|agg|insert [WORKERS [LEADER]]: a fresh
+# backend; the plan is made once (loading the library and caches) before the
+# measured statement.  WORKERS: a parallel plan with at most that many
+# workers, its costs forced (the table must be one ANALYZE has counted);
+# LEADER off: the leader gathers and does not scan
 run_fdw() {
-	local tbl=$1 mode=$2 workers=${3:-} query out before after ms items t0 t1 e0 e1 cpu plan settings=""
+	local tbl=$1 mode=$2 workers=${3:-} leader=${4:-on} query out before after ms items t0 t1 e0 e1 cpu plan settings=""
 	plan="SELECT * FROM $tbl"
 	if [[ -n $workers ]]; then
 		settings="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = $workers;"
+SET max_parallel_workers_per_gather = $workers; SET parallel_leader_participation = $leader;"
 	fi
 	if [[ $mode == insert ]]; then
 		query="INSERT INTO $tbl SELECT * FROM bench_src"
@@ -422,6 +423,9 @@ SET max_parallel_workers_per_gather = $workers;"
 		query="EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) SELECT * FROM $tbl"
 	elif [[ $mode == copy ]]; then
 		query="COPY (SELECT * FROM $tbl) TO '/dev/null'"
+	elif [[ $mode == agg ]]; then
+		query="SELECT count(*), sum(price), max(length(payload)) FROM $tbl"
+		plan=$query
 	else
 		query="SELECT count(*) FROM $tbl"
 	fi
@@ -449,7 +453,7 @@ SQL
 	elif [[ $mode == copy || $mode == insert ]]; then
 		items=$(sed -n 's/^ROWS //p' <<<"$out")
 	else
-		items=$(grep -B1 -m1 '^Time: ' <<<"$out" | head -1)
+		items=$(grep -B1 -m1 '^Time: ' <<<"$out" | head -1 | cut -d'|' -f1)
 	fi
 	t0=$(kv ticks "$before"); t1=$(kv ticks "$after")
 	e0=$(kv exec_ms "$before"); e1=$(kv exec_ms "$after")
@@ -516,6 +520,10 @@ run_contender() {
 	replay_fdw_count_seg4) if ((SEG4)); then run_fdw replay_items_seg4 count; else echo "na=no-segments-option"; fi ;;
 	replay_fdw_copy_par1) if ((PAR)); then run_fdw replay_items_par copy 1; else echo "na=no-parallel-scan"; fi ;;
 	replay_fdw_copy_par2) if ((PAR)); then run_fdw replay_items_par copy 2; else echo "na=no-parallel-scan"; fi ;;
+	replay_fdw_agg) run_fdw replay_items agg ;;
+	replay_fdw_agg_par1) if ((PAR)); then run_fdw replay_items_par agg 1; else echo "na=no-parallel-scan"; fi ;;
+	replay_fdw_agg_par2) if ((PAR)); then run_fdw replay_items_par agg 2; else echo "na=no-parallel-scan"; fi ;;
+	replay_fdw_agg_par2w) if ((PAR)); then run_fdw replay_items_par agg 2 off; else echo "na=no-parallel-scan"; fi ;;
 	boto3) run_boto3 ;;
 	awscli) run_awscli ;;
 	fdw_insert) run_fdw live_writes insert ;;
@@ -650,6 +658,10 @@ notes() {
 	*_seg4) echo "as above with OPTIONS (segments '4')" ;;
 	replay_fdw_copy_par1) echo "replay_fdw_copy as a parallel plan, 1 worker + the leader, 4 segments (parallel costs forced); CPU and VmHWM of the leader only" ;;
 	replay_fdw_copy_par2) echo "replay_fdw_copy as a parallel plan, 2 workers + the leader, 6 segments (parallel costs forced); CPU and VmHWM of the leader only" ;;
+	replay_fdw_agg) echo "SELECT count(*), sum(price), max(length(payload)): every row built and aggregated in the backend; backend CPU and VmHWM" ;;
+	replay_fdw_agg_par1) echo "replay_fdw_agg as a parallel plan, 1 worker + the leader, 4 segments, partial aggregates (parallel costs forced); CPU and VmHWM of the leader only" ;;
+	replay_fdw_agg_par2) echo "replay_fdw_agg as a parallel plan, 2 workers + the leader, 6 segments, partial aggregates (parallel costs forced); CPU and VmHWM of the leader only" ;;
+	replay_fdw_agg_par2w) echo "replay_fdw_agg_par2 with parallel_leader_participation off: the 2 workers scan, the leader gathers their partial aggregates; CPU and VmHWM of the leader only" ;;
 	boto3) echo "Debian python3-boto3 Scan paginator; wall and CPU of the loop only" ;;
 	fdw_insert) echo "INSERT ... SELECT from a local table into a foreign table with batch_size 25, overwrite: BatchWriteItem of 25, one at a time; backend CPU and VmHWM" ;;
 	boto3_write) echo "Debian python3-boto3 Table.batch_writer, put_item per row (BatchWriteItem of 25); wall and CPU of the loop only" ;;

@@ -22,7 +22,7 @@ END $$;
 -- the lines of EXPLAIN ANALYZE that count the join's batches and requests
 CREATE FUNCTION join_counts(q text) RETURNS SETOF text LANGUAGE sql AS $$
   SELECT trim(l) FROM explain_analyze(q) l
-   WHERE l ~ 'DynamoDB (Batches|Outer Rows Queried|Requests|Most In Flight|Requests In Flight):'
+   WHERE l ~ 'DynamoDB (Batches|Outer Rows Queried|Requests|Most In Flight|Requests In Flight|Keys Reused):'
 $$;
 -- rows of a query with every table name %s replaced by each of two tables,
 -- in the order they come: the same, or not
@@ -179,6 +179,82 @@ FETCH 2 FROM c;
 MOVE ABSOLUTE 0 IN c;
 FETCH 2 FROM c;
 COMMIT;
+
+-- ===================================================================
+-- a key is asked for once per join: an outer row whose key an earlier
+-- batch asked for is joined from the item kept, with no request, across
+-- rescans too; what is kept stays within the hash memory limit, past
+-- which a batch asks for its keys itself
+-- ===================================================================
+\i sql/compare.inc
+CREATE TEMP TABLE repeat_keys AS
+  SELECT g, CASE WHEN g % 23 = 0 THEN NULL
+                 WHEN g % 17 = 0 THEN 'ghost' || g % 5
+                 ELSE 'u' || lpad((1 + (g * 13) % 700)::text, 4, '0') END AS id
+    FROM generate_series(1, 3000) g;
+ANALYZE repeat_keys;
+CREATE TEMP TABLE users_copy AS SELECT * FROM users;
+CREATE INDEX ON users_copy (user_id);
+ANALYZE users_copy;
+-- one request per hundred keys, each key once, the same one at a time
+SELECT proxy_reset();
+SELECT count(*), sum(u.score) FROM repeat_keys o JOIN users_four u ON u.user_id = o.id;
+SELECT requests, items FROM proxy_requests('BatchGetItem');
+SELECT proxy_reset();
+SELECT count(*), sum(u.score) FROM repeat_keys o JOIN users_one u ON u.user_id = o.id;
+SELECT requests, items FROM proxy_requests('BatchGetItem');
+SELECT * FROM join_counts('SELECT o.g, u.name FROM repeat_keys o JOIN users_four u ON u.user_id = o.id');
+-- the rows of a join of a local copy: items found, keys that match
+-- nothing, NULL keys, a join filter on both sides' values
+SELECT q, same_rows_of(q, 'users_four', 'users_copy') FROM (VALUES
+  ('SELECT o.g, u.* FROM repeat_keys o JOIN %s u ON u.user_id = o.id'),
+  ('SELECT o.g, u.name FROM repeat_keys o LEFT JOIN %s u ON u.user_id = o.id'),
+  ('SELECT o.g, u.score FROM repeat_keys o LEFT JOIN %s u ON u.user_id = o.id AND u.score > o.g %% 5'),
+  ('SELECT p.m, s.* FROM picks p, LATERAL (SELECT o.g, u.name
+      FROM repeat_keys o LEFT JOIN %s u ON u.user_id = o.id WHERE o.g %% p.m = 1 LIMIT 150) s')
+) t(q);
+-- across rescans: the second pass asks for no key the first asked for
+SELECT proxy_reset();
+SELECT p.m, s.* FROM (VALUES (1), (2)) p(m), LATERAL (SELECT count(*) AS n, sum(u.score) AS total
+  FROM repeat_keys o JOIN users_four u ON u.user_id = o.id WHERE o.g > 0 * p.m) s ORDER BY 1;
+SELECT requests, items FROM proxy_requests('BatchGetItem');
+-- within a 64 kB limit: the same rows, more requests, the keys and items
+-- kept no bigger than the limit and the items of the one batch on its way
+CREATE FUNCTION known_keys_peak(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  n bigint := 0;
+  peak bigint := 0;
+  b bigint;
+BEGIN
+  FOR r IN EXECUTE q LOOP
+    n := n + 1;
+    IF n % 50 = 0 THEN
+      SELECT sum(total_bytes) INTO b FROM pg_backend_memory_contexts
+       WHERE 'dynomite_fdw join keys' IN (name, ident);
+      peak := greatest(peak, b);
+    END IF;
+  END LOOP;
+  RETURN peak;
+END $$;
+SELECT known_keys_peak('SELECT o.g, u.name FROM repeat_keys o JOIN users_four u ON u.user_id = o.id')
+       > 80 * 1024 AS over_80kb_unbounded;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SELECT known_keys_peak('SELECT o.g, u.name FROM repeat_keys o JOIN users_one u ON u.user_id = o.id')
+       <= 80 * 1024 AS within_80kb;
+SELECT q, same_rows_of(q, 'users_four', 'users_copy') FROM (VALUES
+  ('SELECT o.g, u.* FROM repeat_keys o JOIN %s u ON u.user_id = o.id'),
+  ('SELECT o.g, u.score FROM repeat_keys o LEFT JOIN %s u ON u.user_id = o.id AND u.score > o.g %% 5')
+) t(q);
+SELECT proxy_reset();
+SELECT count(*), sum(u.score) FROM repeat_keys o JOIN users_four u ON u.user_id = o.id;
+SELECT requests > 18 AS more_requests, items > 700 AS more_items FROM proxy_requests('BatchGetItem');
+SELECT (regexp_match(l, '\d+'))[1]::int > 0 AS past_the_limit
+  FROM explain_analyze('SELECT o.g FROM repeat_keys o JOIN users_four u ON u.user_id = o.id') l
+ WHERE l ~ 'Keys Past Memory Limit';
+RESET work_mem;
+RESET hash_mem_multiplier;
 
 -- ===================================================================
 -- a join on the partition key alone: a Query per outer row, several on

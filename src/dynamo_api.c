@@ -1495,6 +1495,13 @@ dyn_page_item(DynPage *page, int index)
 	return page->item;
 }
 
+/* An item's text from a page before, parsed again, kept as long as owner. */
+DynJson *
+dyn_item_from_text(const DynExpect *e, const char *text, int len, MemoryContext owner)
+{
+	return dyn_parse_slice(e, text, text + len, owner);
+}
+
 /* Item index of the page, parsed and kept as long as owner. */
 DynJson *
 dyn_page_item_kept(DynPage *page, int index, MemoryContext owner)

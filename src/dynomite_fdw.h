@@ -344,6 +344,8 @@ extern void dyn_parse_page(const char *body, size_t len, DynPage *page,
 						   MemoryContext owner, DynItemIndex *prefix);
 extern DynJson *dyn_page_item(DynPage *page, int index);
 extern DynJson *dyn_page_item_kept(DynPage *page, int index, MemoryContext owner);
+extern DynJson *dyn_item_from_text(const DynExpect *e, const char *text, int len,
+								   MemoryContext owner);
 
 /* The key schema and indexes of a DynamoDB table, from DescribeTable. */
 typedef struct DynKeySchema

@@ -25,6 +25,15 @@
  * come in the outer side's order.  A query that stops within batch n > 1
  * has sent the requests of batches up to n + K - 1 (and no more after).
  *
+ * A key is asked for once per join: the keys asked, and the text of the
+ * item each brought (or none), are kept in a table, and an outer row whose
+ * key an earlier batch asked for is joined from there, with no request.
+ * The table takes keys while it is within the hash memory limit (work_mem
+ * times hash_mem_multiplier, as a Memoize's); past it, a batch asks for
+ * its keys itself.  Items still on their way for keys it took may pass the
+ * limit by what join_requests_in_flight batches hold.  It lasts across rescans: a key's item does not depend
+ * on the outer side's parameters.
+ *
  * Where the chooser gives the inner side a Query whose key condition takes
  * outer values (a join on the partition key), the same path runs a Query
  * per outer row: the ring then holds K outer rows, each with its first
@@ -51,8 +60,10 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -77,6 +88,19 @@ enum DynJoinPrivate
 	DynJoinCount
 };
 
+/*
+ * A key the join has asked for: what came for it, once the batch that asked
+ * has all its answers.  The table's key is the key's lookup text.
+ */
+typedef struct DynJoinKnown
+{
+	char	   *key;			/* its lookup text (the hash key) */
+	char	   *item;			/* the item's text, or NULL: no item */
+	int			item_len;
+	bool		answered;		/* the batch that asked has every answer */
+	long		batch;			/* which batch asked (batches_read) */
+} DynJoinKnown;
+
 /* One batch: up to 100 outer rows and the items of their keys. */
 typedef struct DynJoinBatch
 {
@@ -93,7 +117,8 @@ typedef struct DynJoinBatch
 	bool		ready;			/* every key is answered */
 	DynPage		page;			/* the last answer: keys left unprocessed */
 	StringInfoData body;		/* the answer on its way */
-	int			nitems;
+	List	   *known;			/* DynJoinKnown: the keys it asks for there */
+	int			nitems;			/* items of keys not in the known table */
 	char	  **item_keys;
 	DynJson   **items;
 
@@ -140,6 +165,11 @@ typedef struct DynJoinState
 	long		batches_read;	/* in this execution */
 	bool		outer_done;
 
+	/* the keys asked for, and their items, up to known_limit bytes */
+	MemoryContext known_cxt;
+	HTAB	   *known;
+	Size		known_limit;
+
 	/* for EXPLAIN ANALYZE */
 	long		requests;		/* sent, answered or not */
 	long		items_read;
@@ -147,6 +177,8 @@ typedef struct DynJoinState
 	long		batches;
 	int			most_in_flight;
 	double		capacity;
+	long		keys_reused;	/* outer rows joined from the known table */
+	long		keys_unkept;	/* keys asked for past its limit */
 } DynJoinState;
 
 static Plan *dyn_plan_join(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -157,6 +189,8 @@ static TupleTableSlot *dyn_exec_join(CustomScanState *node);
 static void dyn_end_join(CustomScanState *node);
 static void dyn_rescan_join(CustomScanState *node);
 static void dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es);
+static uint32 dyn_known_hash(const void *key, Size keysize);
+static int	dyn_known_match(const void *key1, const void *key2, Size keysize);
 
 static const CustomPathMethods dyn_join_path_methods = {
 	.CustomName = "DynamoDBBatchJoin",
@@ -597,6 +631,22 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 															&TTSOpsMinimalTuple);
 	}
 
+	if (!js->query)
+	{
+		HASHCTL		ctl;
+
+		js->known_cxt = AllocSetContextCreate(estate->es_query_cxt, "dynomite_fdw join keys",
+											  ALLOCSET_SMALL_SIZES);
+		js->known_limit = get_hash_memory_limit();
+		ctl.keysize = sizeof(char *);
+		ctl.entrysize = sizeof(DynJoinKnown);
+		ctl.hash = dyn_known_hash;
+		ctl.match = dyn_known_match;
+		ctl.hcxt = js->known_cxt;
+		js->known = hash_create("dynomite_fdw join keys", 256, &ctl,
+								HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	}
+
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	{
@@ -680,6 +730,65 @@ dyn_outer_key(DynJoinState *js, TupleTableSlot *outer, DynKey **key)
 	return dyn_key_lookup_text(*key);
 }
 
+/* The known table's hash and match: of the lookup text its key points to. */
+static uint32
+dyn_known_hash(const void *key, Size keysize)
+{
+	const char *text = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) text, strlen(text));
+}
+
+static int
+dyn_known_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+/*
+ * The known table's entry of a key, or NULL.  With admit, a key not there
+ * is entered as asked for by the batch being read (*entered tells), while
+ * the table is within its limit.
+ */
+static DynJoinKnown *
+dyn_known(DynJoinState *js, char *keystr, bool admit, bool *entered)
+{
+	DynJoinKnown *k = hash_search(js->known, &keystr, HASH_FIND, NULL);
+
+	if (entered)
+		*entered = false;
+	if (k != NULL || !admit ||
+		MemoryContextMemAllocated(js->known_cxt, true) >= js->known_limit)
+		return k;
+	k = hash_search(js->known, &keystr, HASH_ENTER, NULL);
+	k->key = MemoryContextStrdup(js->known_cxt, keystr);
+	k->item = NULL;
+	k->item_len = 0;
+	k->answered = false;
+	k->batch = js->batches_read;
+	*entered = true;
+	return k;
+}
+
+/*
+ * Forget the keys of a batch whose answers will not all come (it is
+ * dropped on its way): a later batch must ask for them.
+ */
+static void
+dyn_forget_unanswered(DynJoinState *js, DynJoinBatch *b)
+{
+	ListCell   *lc;
+
+	foreach(lc, b->known)
+	{
+		DynJoinKnown *k = lfirst(lc);
+
+		if (!k->answered)
+			hash_search(js->known, &k->key, HASH_REMOVE, NULL);
+	}
+	b->known = NIL;
+}
+
 /* Note one more request on its way, and the most there have been at once. */
 static void
 dyn_count_request(DynJoinState *js)
@@ -706,7 +815,11 @@ dyn_send_batch(DynJoinState *js, DynJoinBatch *b)
 
 	if (body == NULL)
 	{
+		ListCell   *lc;
+
 		MemoryContextSwitchTo(oldcxt);
+		foreach(lc, b->known)
+			((DynJoinKnown *) lfirst(lc))->answered = true;
 		b->ready = true;
 		return;
 	}
@@ -736,16 +849,28 @@ dyn_receive_batch(DynJoinState *js, DynJoinBatch *b)
 	js->requests += resp.retries;
 	js->retries += resp.retries;
 	js->capacity += page.capacity;
-	for (int i = 0; i < page.nitems && b->nitems < nkeys; i++)
+	for (int i = 0; i < page.nitems; i++)
 	{
 		DynJson    *item = dyn_page_item_kept(&page, i, b->cxt);
 		char	   *keystr = dyn_item_lookup_text(item, js->plan);
+		DynJoinKnown *k;
 
 		js->items_read++;
 		if (keystr == NULL)
 			continue;
-		b->items[b->nitems] = item;
-		b->item_keys[b->nitems++] = keystr;
+		k = dyn_known(js, keystr, false, NULL);
+		if (k != NULL && !k->answered && k->item == NULL)
+		{
+			/* a key asked for by this batch: its item is known from now */
+			k->item = MemoryContextAlloc(js->known_cxt, page.item_len[i]);
+			memcpy(k->item, page.body + page.item_off[i], page.item_len[i]);
+			k->item_len = page.item_len[i];
+		}
+		else if (k == NULL && b->nitems < nkeys)
+		{
+			b->items[b->nitems] = item;
+			b->item_keys[b->nitems++] = keystr;
+		}
 	}
 	MemoryContextSwitchTo(oldcxt);
 	dyn_send_batch(js, b);
@@ -764,6 +889,7 @@ dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 	int			nkeys;
 
 	MemoryContextReset(b->cxt);
+	b->known = NIL;
 	b->nouter = 0;
 	b->pos = 0;
 	b->cursor = (DynBatchCursor) {NIL, 0, 0};
@@ -779,6 +905,8 @@ dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 		TupleTableSlot *slot = ExecProcNode(outer);
 		DynKey	   *key = NULL;
 		char	   *keystr;
+		DynJoinKnown *k;
+		bool		entered;
 
 		if (TupIsNull(slot))
 		{
@@ -789,10 +917,25 @@ dyn_start_batch(DynJoinState *js, DynJoinBatch *b)
 		ExecCopySlot(b->outer_slots[b->nouter], slot);
 		keystr = dyn_outer_key(js, b->outer_slots[b->nouter], &key);
 		b->outer_keys[b->nouter++] = keystr;
-		if (keystr && !list_member(key_strings, makeString(keystr)))
+		if (keystr == NULL)
+			;
+		else if ((k = dyn_known(js, keystr, true, &entered)) != NULL)
 		{
+			/* asked for once: by this batch now, or by one before */
+			if (entered)
+			{
+				b->known = lappend(b->known, k);
+				b->cursor.keys = lappend(b->cursor.keys, key);
+			}
+			else if (k->batch != js->batches_read)
+				js->keys_reused++;
+		}
+		else if (!list_member(key_strings, makeString(keystr)))
+		{
+			/* the known table is full: the batch asks for it itself */
 			key_strings = lappend(key_strings, makeString(keystr));
 			b->cursor.keys = lappend(b->cursor.keys, key);
+			js->keys_unkept++;
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
@@ -875,11 +1018,28 @@ dyn_current_batch(DynJoinState *js)
 	return cur;
 }
 
+/*
+ * The item of an outer row's key: from the known table, parsed again from
+ * its text for this row alone, or from the batch's own; NULL where none
+ * came.
+ */
 static DynJson *
-dyn_find_item(DynJoinBatch *b, const char *keystr)
+dyn_find_item(DynJoinState *js, DynJoinBatch *b, char *keystr)
 {
+	DynJoinKnown *k;
+
 	if (keystr == NULL)
 		return NULL;
+	k = dyn_known(js, keystr, false, NULL);
+	if (k != NULL)
+	{
+		if (!k->answered)
+			elog(ERROR, "batched join reached a key before its answer");
+		if (k->item == NULL)
+			return NULL;
+		return dyn_item_from_text(&js->expect, k->item, k->item_len,
+								  js->css.ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
+	}
 	for (int i = 0; i < b->nitems; i++)
 		if (strcmp(b->item_keys[i], keystr) == 0)
 			return b->items[i];
@@ -1169,7 +1329,7 @@ dyn_exec_join(CustomScanState *node)
 
 		ResetExprContext(econtext);
 		outer = b->outer_slots[b->pos];
-		item = dyn_find_item(b, b->outer_keys[b->pos]);
+		item = dyn_find_item(js, b, b->outer_keys[b->pos]);
 		b->pos++;
 
 		if (item)
@@ -1198,6 +1358,8 @@ dyn_reset_batches(DynJoinState *js)
 
 		if (b->async)
 			dyn_async_cancel(b->async);
+		if (js->known)
+			dyn_forget_unanswered(js, b);
 		b->inflight = false;
 		b->ready = false;
 		b->nouter = 0;
@@ -1228,6 +1390,12 @@ dyn_end_join(CustomScanState *node)
 		dyn_reset_batches(js);
 		MemoryContextDelete(js->handle_cxt);
 		js->handle_cxt = NULL;
+	}
+	if (js->known_cxt)
+	{
+		MemoryContextDelete(js->known_cxt);
+		js->known_cxt = NULL;
+		js->known = NULL;
 	}
 }
 
@@ -1279,6 +1447,11 @@ dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es)
 	{
 		ExplainPropertyInteger(js->query ? "DynamoDB Outer Rows Queried" : "DynamoDB Batches",
 							   NULL, js->batches, es);
+		if (!js->query)
+		{
+			ExplainPropertyInteger("DynamoDB Keys Reused", NULL, js->keys_reused, es);
+			ExplainPropertyInteger("DynamoDB Keys Past Memory Limit", NULL, js->keys_unkept, es);
+		}
 		ExplainPropertyInteger("DynamoDB Most In Flight", NULL, js->most_in_flight, es);
 		ExplainPropertyInteger("DynamoDB Requests", NULL, js->requests, es);
 		ExplainPropertyInteger("DynamoDB Items Read", NULL, js->items_read, es);
