@@ -167,46 +167,47 @@ dyn_bad_value(const char *name, const char *value, const char *accepts)
 			 errhint("Option \"%s\" accepts %s.", name, accepts)));
 }
 
+/*
+ * A number in (min, max], or [min, max] with min_included; anything else
+ * is an error whose hint says what the option accepts.
+ */
+static double
+dyn_parse_number(const char *name, const char *value, double min, bool min_included,
+				 double max, const char *accepts)
+{
+	char	   *end;
+	double		number;
+
+	errno = 0;
+	number = strtod(value, &end);
+	if (end == value || *end != '\0' || errno != 0 ||
+		!(min_included ? number >= min : number > min) || number > max)
+		dyn_bad_value(name, value, accepts);
+	return number;
+}
+
 /* Seconds, as a positive number with at most millisecond precision. */
 static int
 dyn_parse_timeout(const char *name, const char *value)
 {
-	char	   *end;
-	double		seconds;
+	double		seconds = dyn_parse_number(name, value, 0.0, false, DYN_MAX_TIMEOUT_SECONDS,
+										   "a number of seconds greater than 0 and at most 3600");
 
-	errno = 0;
-	seconds = strtod(value, &end);
-	if (end == value || *end != '\0' || errno != 0 ||
-		!(seconds > 0.0) || seconds > DYN_MAX_TIMEOUT_SECONDS)
-		dyn_bad_value(name, value, "a number of seconds greater than 0 and at most 3600");
 	return (int) (seconds * 1000.0 + 0.5) > 0 ? (int) (seconds * 1000.0 + 0.5) : 1;
 }
 
 static double
 dyn_parse_cost(const char *name, const char *value)
 {
-	char	   *end;
-	double		cost;
-
-	errno = 0;
-	cost = strtod(value, &end);
-	if (end == value || *end != '\0' || errno != 0 || !(cost >= 0.0) || cost > 1e10)
-		dyn_bad_value(name, value, "a number from 0 to 10000000000");
-	return cost;
+	return dyn_parse_number(name, value, 0.0, true, 1e10, "a number from 0 to 10000000000");
 }
 
 /* A read budget: capacity units a second, more than 0. */
 static double
 dyn_parse_capacity(const char *name, const char *value)
 {
-	char	   *end;
-	double		units;
-
-	errno = 0;
-	units = strtod(value, &end);
-	if (end == value || *end != '\0' || errno != 0 || !(units > 0.0) || units > 1e9)
-		dyn_bad_value(name, value, "a number of capacity units a second, above 0 and at most 1000000000");
-	return units;
+	return dyn_parse_number(name, value, 0.0, false, 1e9,
+							"a number of capacity units a second, above 0 and at most 1000000000");
 }
 
 /* The meta kinds a column can hold, by name. */
