@@ -22,7 +22,7 @@ END $$;
 -- the lines of EXPLAIN ANALYZE that count the join's batches and requests
 CREATE FUNCTION join_counts(q text) RETURNS SETOF text LANGUAGE sql AS $$
   SELECT trim(l) FROM explain_analyze(q) l
-   WHERE l ~ 'DynamoDB (Batches|Outer Rows Queried|Requests|Most In Flight|Requests In Flight|Keys Reused):'
+   WHERE l ~ 'DynamoDB (Batches|Outer Rows Queried|Requests|Most In Flight|Requests In Flight|Keys Reused|Queries Reused):'
 $$;
 -- rows of a query with every table name %s replaced by each of two tables,
 -- in the order they come: the same, or not
@@ -307,6 +307,50 @@ SELECT same_ordered_rows(
   'SELECT p.m, s.* FROM picks p, LATERAL (SELECT o.g, w.n
       FROM outer_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n < 3 WHERE o.g %% p.m = 1 LIMIT 25) s',
   'wide_one', 'wide_four');
+
+-- a Query asked for before is read from the items kept: each distinct
+-- Query (key condition, filter and their values) is sent once; the rows
+-- are those of a join of a local copy, rescans and LIMIT too (the batched
+-- join is the only join left to the planner)
+SET enable_nestloop = off;
+CREATE TEMP TABLE wide_copy AS SELECT * FROM wide_four;
+CREATE INDEX ON wide_copy (pk);
+ANALYZE wide_copy;
+CREATE TEMP TABLE repeat_parts AS
+  SELECT g, CASE WHEN g % 11 = 0 THEN NULL
+                 WHEN g % 13 = 0 THEN 'nothing'
+                 ELSE 'p' || lpad((g * 7 % 30)::text, 3, '0') END AS pk
+    FROM generate_series(1, 150) g;
+ANALYZE repeat_parts;
+EXPLAIN (COSTS OFF)
+SELECT o.g, w.v FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk;
+SELECT q, same_rows_of(q, 'wide_four', 'wide_copy') FROM (VALUES
+  ('SELECT o.g, w.* FROM repeat_parts o JOIN %s w ON w.pk = o.pk'),
+  ('SELECT o.g, w.n, w.v FROM repeat_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n > o.g %% 50'),
+  ('SELECT o.g, w.v FROM repeat_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n = 3 AND w.v < 0'),
+  ('SELECT p.m, s.* FROM picks p, LATERAL (SELECT o.g, w.n
+      FROM repeat_parts o LEFT JOIN %s w ON w.pk = o.pk AND w.n < 3 WHERE o.g %% p.m = 1 LIMIT 25) s')
+) t(q);
+SELECT proxy_reset();
+SELECT count(*), sum(w.v) FROM repeat_parts o JOIN wide_four w ON w.pk = o.pk;
+SELECT requests, items FROM proxy_requests('Query');
+SELECT * FROM join_counts('SELECT o.g, w.n FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk AND w.n > 90');
+-- within a 64 kB limit: the same rows, more requests, and what is kept
+-- no bigger than the limit and a page
+SELECT known_keys_peak('SELECT o.g, w.v FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk')
+       > 80 * 1024 AS over_80kb_unbounded;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SELECT known_keys_peak('SELECT o.g, w.v FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk')
+       <= 80 * 1024 AS within_80kb;
+SELECT same_rows_of('SELECT o.g, w.* FROM repeat_parts o JOIN %s w ON w.pk = o.pk',
+                    'wide_four', 'wide_copy');
+SELECT proxy_reset();
+SELECT count(*), sum(w.v) FROM repeat_parts o JOIN wide_four w ON w.pk = o.pk;
+SELECT requests > 91 AS more_requests FROM proxy_requests('Query');
+RESET work_mem;
+RESET hash_mem_multiplier;
+RESET enable_nestloop;
 
 -- ===================================================================
 -- memory: the values of a joined row live until the next row, not until

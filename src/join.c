@@ -25,14 +25,19 @@
  * come in the outer side's order.  A query that stops within batch n > 1
  * has sent the requests of batches up to n + K - 1 (and no more after).
  *
- * A key is asked for once per join: the keys asked, and the text of the
- * item each brought (or none), are kept in a table, and an outer row whose
- * key an earlier batch asked for is joined from there, with no request.
- * The table takes keys while it is within the hash memory limit (work_mem
- * times hash_mem_multiplier, as a Memoize's); past it, a batch asks for
- * its keys itself.  Items still on their way for keys it took may pass the
- * limit by what join_requests_in_flight batches hold.  It lasts across rescans: a key's item does not depend
- * on the outer side's parameters.
+ * Nothing is asked for twice in one join: the keys asked, and the text of
+ * the item each brought (or none), are kept in a table, and an outer row
+ * whose key an earlier batch asked for is joined from there, with no
+ * request.  So are the items of a partition's Query, under the text of its
+ * first request (key condition, filter and values), once its last page
+ * has come: an outer row that renders the same Query reads them instead.
+ * The table takes entries while it is within the hash memory limit
+ * (work_mem times hash_mem_multiplier, as a Memoize's); past it, requests
+ * go out as without it.  Items on their way for keys it took may pass the
+ * limit by what join_requests_in_flight batches hold; a Query's items
+ * stop being kept, and are let go, once they pass it.  The table lasts
+ * across rescans: what a request brings does not depend on the outer
+ * side's parameters, only on the request.
  *
  * Where the chooser gives the inner side a Query whose key condition takes
  * outer values (a join on the partition key), the same path runs a Query
@@ -89,16 +94,20 @@ enum DynJoinPrivate
 };
 
 /*
- * A key the join has asked for: what came for it, once the batch that asked
- * has all its answers.  The table's key is the key's lookup text.
+ * What the join has asked for and what came: for a key (its lookup text),
+ * its item or none; for a Query of one partition (its request), every item
+ * of its pages.  Used once answered: once the batch that asked has all its
+ * answers, or the Query's last page has come.
  */
 typedef struct DynJoinKnown
 {
-	char	   *key;			/* its lookup text (the hash key) */
-	char	   *item;			/* the item's text, or NULL: no item */
-	int			item_len;
-	bool		answered;		/* the batch that asked has every answer */
-	long		batch;			/* which batch asked (batches_read) */
+	char	   *key;			/* the lookup text or request (the hash key) */
+	int			nitems;
+	int			room;
+	char	  **items;			/* the items' text */
+	int		   *item_lens;
+	bool		answered;		/* every item is here */
+	long		batch;			/* which batch or outer row asked (batches_read) */
 } DynJoinKnown;
 
 /* One batch: up to 100 outer rows and the items of their keys. */
@@ -128,6 +137,8 @@ typedef struct DynJoinBatch
 	int			partition;		/* the partition read now */
 	DynJson    *start;			/* where its next page starts, or NULL */
 	DynKeyTrail trail;			/* the keys its pages ended with */
+	DynJoinKnown *recording;	/* the known Query its pages are kept in */
+	DynJoinKnown *replaying;	/* the known Query its items come from */
 	MemoryContext pcxt[2];		/* the page being read, and the next one */
 	int			pcur;
 	bool		has_page;		/* a page is there to be joined */
@@ -631,7 +642,6 @@ dyn_begin_join(CustomScanState *node, EState *estate, int eflags)
 															&TTSOpsMinimalTuple);
 	}
 
-	if (!js->query)
 	{
 		HASHCTL		ctl;
 
@@ -762,12 +772,59 @@ dyn_known(DynJoinState *js, char *keystr, bool admit, bool *entered)
 		return k;
 	k = hash_search(js->known, &keystr, HASH_ENTER, NULL);
 	k->key = MemoryContextStrdup(js->known_cxt, keystr);
-	k->item = NULL;
-	k->item_len = 0;
+	k->nitems = 0;
+	k->room = 0;
+	k->items = NULL;
+	k->item_lens = NULL;
 	k->answered = false;
 	k->batch = js->batches_read;
 	*entered = true;
 	return k;
+}
+
+/* Keep the text of one more item of k. */
+static void
+dyn_known_add(DynJoinState *js, DynJoinKnown *k, const char *text, int len)
+{
+	if (k->nitems == k->room)
+	{
+		k->room = Max(k->room * 2, 1);
+		if (k->items == NULL)
+		{
+			k->items = MemoryContextAlloc(js->known_cxt, sizeof(char *) * k->room);
+			k->item_lens = MemoryContextAlloc(js->known_cxt, sizeof(int) * k->room);
+		}
+		else
+		{
+			k->items = repalloc(k->items, sizeof(char *) * k->room);
+			k->item_lens = repalloc(k->item_lens, sizeof(int) * k->room);
+		}
+	}
+	k->items[k->nitems] = MemoryContextAlloc(js->known_cxt, len);
+	memcpy(k->items[k->nitems], text, len);
+	k->item_lens[k->nitems++] = len;
+}
+
+/* Item i of k, parsed again from its text for the row being joined alone. */
+static DynJson *
+dyn_known_item(DynJoinState *js, DynJoinKnown *k, int i)
+{
+	return dyn_item_from_text(&js->expect, k->items[i], k->item_lens[i],
+							  js->css.ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
+}
+
+/* Drop an entry nobody will answer, and what it kept. */
+static void
+dyn_known_drop(DynJoinState *js, DynJoinKnown *k)
+{
+	for (int i = 0; i < k->nitems; i++)
+		pfree(k->items[i]);
+	if (k->items)
+	{
+		pfree(k->items);
+		pfree(k->item_lens);
+	}
+	hash_search(js->known, &k->key, HASH_REMOVE, NULL);
 }
 
 /*
@@ -784,9 +841,13 @@ dyn_forget_unanswered(DynJoinState *js, DynJoinBatch *b)
 		DynJoinKnown *k = lfirst(lc);
 
 		if (!k->answered)
-			hash_search(js->known, &k->key, HASH_REMOVE, NULL);
+			dyn_known_drop(js, k);
 	}
 	b->known = NIL;
+	if (b->recording)
+		dyn_known_drop(js, b->recording);
+	b->recording = NULL;
+	b->replaying = NULL;
 }
 
 /* Note one more request on its way, and the most there have been at once. */
@@ -859,12 +920,10 @@ dyn_receive_batch(DynJoinState *js, DynJoinBatch *b)
 		if (keystr == NULL)
 			continue;
 		k = dyn_known(js, keystr, false, NULL);
-		if (k != NULL && !k->answered && k->item == NULL)
+		if (k != NULL && !k->answered && k->nitems == 0)
 		{
 			/* a key asked for by this batch: its item is known from now */
-			k->item = MemoryContextAlloc(js->known_cxt, page.item_len[i]);
-			memcpy(k->item, page.body + page.item_off[i], page.item_len[i]);
-			k->item_len = page.item_len[i];
+			dyn_known_add(js, k, page.body + page.item_off[i], page.item_len[i]);
 		}
 		else if (k == NULL && b->nitems < nkeys)
 		{
@@ -1035,10 +1094,7 @@ dyn_find_item(DynJoinState *js, DynJoinBatch *b, char *keystr)
 	{
 		if (!k->answered)
 			elog(ERROR, "batched join reached a key before its answer");
-		if (k->item == NULL)
-			return NULL;
-		return dyn_item_from_text(&js->expect, k->item, k->item_len,
-								  js->css.ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
+		return k->nitems > 0 ? dyn_known_item(js, k, 0) : NULL;
 	}
 	for (int i = 0; i < b->nitems; i++)
 		if (strcmp(b->item_keys[i], keystr) == 0)
@@ -1083,6 +1139,25 @@ dyn_query_send(DynJoinState *js, DynJoinBatch *b)
 	if (b->start == NULL)
 		dyn_key_trail_start(&b->trail, b->cxt, NULL);
 	body = dyn_build_request(&req, b->start, false);
+	if (b->start == NULL)
+	{
+		/* the partition's first page: a Query asked for before is known */
+		bool		entered;
+		DynJoinKnown *k = dyn_known(js, body, true, &entered);
+
+		if (k != NULL && k->answered)
+		{
+			MemoryContextSwitchTo(oldcxt);
+			b->replaying = k;
+			b->pos = 0;
+			js->keys_reused++;
+			return true;
+		}
+		if (entered)
+			b->recording = k;
+		else if (k == NULL)
+			js->keys_unkept++;
+	}
 	initStringInfo(&b->body);
 	MemoryContextSwitchTo(oldcxt);
 	if (b->async == NULL)
@@ -1116,6 +1191,24 @@ dyn_query_receive(DynJoinState *js, DynJoinBatch *b)
 	js->retries += resp.retries;
 	js->capacity += page.capacity;
 	js->items_read += page.nitems;
+
+	/* the partition's items are kept while they are within the limit */
+	if (b->recording)
+	{
+		for (int i = 0; i < page.nitems; i++)
+			dyn_known_add(js, b->recording, page.body + page.item_off[i], page.item_len[i]);
+		if (MemoryContextMemAllocated(js->known_cxt, true) > js->known_limit)
+		{
+			dyn_known_drop(js, b->recording);
+			b->recording = NULL;
+			js->keys_unkept++;
+		}
+		else if (page.last_key == NULL)
+		{
+			b->recording->answered = true;
+			b->recording = NULL;
+		}
+	}
 
 	MemoryContextReset(b->pcxt[b->pcur]);
 	b->pcur = 1 - b->pcur;
@@ -1156,6 +1249,8 @@ dyn_query_start(DynJoinState *js, DynJoinBatch *b)
 	b->matched = false;
 	b->partition = 0;
 	b->start = NULL;
+	b->recording = NULL;
+	b->replaying = NULL;
 	memset(&b->page, 0, sizeof(DynPage));
 
 	slot = ExecProcNode(outer);
@@ -1211,6 +1306,18 @@ dyn_query_next_item(DynJoinState *js, DynJoinBatch *b)
 {
 	for (;;)
 	{
+		if (b->replaying)
+		{
+			/* a partition read before, from the items kept */
+			if (b->pos < b->replaying->nitems)
+				return dyn_known_item(js, b->replaying, b->pos++);
+			b->replaying = NULL;
+			b->partition++;
+			b->start = NULL;
+			if (!dyn_query_send(js, b))
+				return NULL;
+			continue;
+		}
 		dyn_wait_query(js, b);
 		if (b->has_page && b->pos < b->page.nitems)
 			return dyn_page_item(&b->page, b->pos++);
@@ -1447,11 +1554,10 @@ dyn_explain_join(CustomScanState *node, List *ancestors, ExplainState *es)
 	{
 		ExplainPropertyInteger(js->query ? "DynamoDB Outer Rows Queried" : "DynamoDB Batches",
 							   NULL, js->batches, es);
-		if (!js->query)
-		{
-			ExplainPropertyInteger("DynamoDB Keys Reused", NULL, js->keys_reused, es);
-			ExplainPropertyInteger("DynamoDB Keys Past Memory Limit", NULL, js->keys_unkept, es);
-		}
+		ExplainPropertyInteger(js->query ? "DynamoDB Queries Reused" : "DynamoDB Keys Reused",
+							   NULL, js->keys_reused, es);
+		ExplainPropertyInteger(js->query ? "DynamoDB Queries Past Memory Limit" :
+							   "DynamoDB Keys Past Memory Limit", NULL, js->keys_unkept, es);
 		ExplainPropertyInteger("DynamoDB Most In Flight", NULL, js->most_in_flight, es);
 		ExplainPropertyInteger("DynamoDB Requests", NULL, js->requests, es);
 		ExplainPropertyInteger("DynamoDB Items Read", NULL, js->items_read, es);
