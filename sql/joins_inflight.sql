@@ -351,6 +351,16 @@ SELECT requests > 91 AS more_requests FROM proxy_requests('Query');
 RESET work_mem;
 RESET hash_mem_multiplier;
 RESET enable_nestloop;
+-- costed by its distinct Queries: chosen, one at a time too, over a
+-- Memoize in front of a Query per outer row
+SET enable_memoize = on;
+CREATE TEMP TABLE many_parts AS
+  SELECT g, 'p' || lpad((g % 100)::text, 3, '0') AS pk FROM generate_series(1, 1000) g;
+ANALYZE many_parts;
+EXPLAIN (COSTS OFF)
+SELECT count(w.v) FROM many_parts o JOIN wide_one w ON w.pk = o.pk AND w.n <= 10;
+SELECT * FROM join_counts('SELECT o.g, w.v FROM many_parts o JOIN wide_one w ON w.pk = o.pk AND w.n <= 10');
+SET enable_memoize = off;
 
 -- ===================================================================
 -- memory: the values of a joined row live until the next row, not until

@@ -73,6 +73,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
+#include "utils/selfuncs.h"
 
 #include "dynomite_fdw.h"
 
@@ -291,10 +292,34 @@ dyn_join_access(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 }
 
 /*
+ * How many different requests the outer rows make: the distinct values,
+ * as the planner estimates them, of what a request is rendered from (a
+ * key's values; a Query's key condition and filter).  Rows that repeat
+ * them send nothing (the join keeps what came).
+ */
+static double
+dyn_join_distinct(PlannerInfo *root, DynAccess *acc, double outer_rows)
+{
+	List	   *conds = list_copy(acc->plan.key_conds);
+	List	   *values = NIL;
+	ListCell   *lc;
+
+	if (acc->plan.op == DYN_OP_QUERY)
+		foreach(lc, acc->plan.filters)
+			conds = list_concat(conds, (List *) lfirst(lc));
+	foreach(lc, conds)
+		if (((DynCond *) lfirst(lc))->value)
+			values = lappend(values, ((DynCond *) lfirst(lc))->value);
+	if (values == NIL)
+		return 1;
+	return Min(outer_rows, estimate_num_groups(root, values, outer_rows, NULL, NULL));
+}
+
+/*
  * The batched join's path, offered for inner and left joins whose inner
  * side is one of our foreign tables and where dyn_join_access finds a
  * lookup of whole keys or a Query.  Costed as the outer path, a request
- * per hundred outer rows (a lookup) or per outer row (a Query, of which
+ * per hundred distinct keys (a lookup) or per distinct Query (of which
  * join_requests_in_flight overlap), and a tuple cost per row, so that it
  * wins over a request per outer row one at a time and over a Scan of a
  * big table.
@@ -308,6 +333,7 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 	Path	   *outer_path;
 	CustomPath *cp;
 	double		outer_rows;
+	double		distinct;
 	double		requests;
 	double		items;
 	ListCell   *lc;
@@ -346,15 +372,16 @@ dyn_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel,
 		return;
 
 	outer_rows = Max(outer_path->rows, 1);
+	distinct = dyn_join_distinct(root, &acc, outer_rows);
 	if (acc.plan.op == DYN_OP_QUERY)
 	{
-		requests = outer_rows * Max(acc.requests, 1) / ri->opts->join_requests_in_flight;
-		items = outer_rows * Max(acc.items_read, 1);
+		requests = distinct * Max(acc.requests, 1) / ri->opts->join_requests_in_flight;
+		items = distinct * Max(acc.items_read, 1);
 	}
 	else
 	{
-		requests = ceil(outer_rows / DYN_JOIN_BATCH);
-		items = outer_rows;
+		requests = ceil(distinct / DYN_JOIN_BATCH);
+		items = distinct;
 	}
 
 	cp = makeNode(CustomPath);
