@@ -96,6 +96,18 @@ typedef struct DynTableStat
 
 static HTAB *TableStats = NULL;
 
+/* A hash table of fixed-size keys that lives as long as the backend. */
+static HTAB *
+dyn_backend_hash(const char *name, long nelem, Size keysize, Size entrysize)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = TopMemoryContext;
+	return hash_create(name, nelem, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 static DynTableStat *
 dyn_table_stat(Oid relid)
 {
@@ -105,15 +117,8 @@ dyn_table_stat(Oid relid)
 	if (!OidIsValid(relid))
 		return NULL;
 	if (TableStats == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(DynTableStat);
-		ctl.hcxt = TopMemoryContext;
-		TableStats = hash_create("dynomite_fdw table statistics", 16, &ctl,
-								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		TableStats = dyn_backend_hash("dynomite_fdw table statistics", 16,
+									  sizeof(Oid), sizeof(DynTableStat));
 	st = hash_search(TableStats, &relid, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -368,15 +373,8 @@ dyn_bucket_take(const DynOptions *opts, double charge)
 	}
 
 	if (LocalBuckets == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(DynBucketKey);
-		ctl.entrysize = sizeof(DynBucket);
-		ctl.hcxt = TopMemoryContext;
-		LocalBuckets = hash_create("dynomite_fdw read budgets", 8, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		LocalBuckets = dyn_backend_hash("dynomite_fdw read budgets", 8,
+										sizeof(DynBucketKey), sizeof(DynBucket));
 	b = hash_search(LocalBuckets, &key, HASH_ENTER, &found);
 	if (!found)
 	{
