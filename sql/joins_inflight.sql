@@ -335,6 +335,22 @@ SELECT proxy_reset();
 SELECT count(*), sum(w.v) FROM repeat_parts o JOIN wide_four w ON w.pk = o.pk;
 SELECT requests, items FROM proxy_requests('Query');
 SELECT * FROM join_counts('SELECT o.g, w.n FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk AND w.n > 90');
+-- outer rows in runs of one partition: a row whose Query an earlier row
+-- on its way is reading takes that row's items, so four on their way send
+-- what one at a time sends
+CREATE TEMP TABLE sorted_parts AS
+  SELECT g, CASE WHEN g % 23 = 0 THEN NULL
+                 ELSE 'p' || lpad((g / 6 % 20)::text, 3, '0') END AS pk
+    FROM generate_series(1, 150) g;
+ANALYZE sorted_parts;
+SELECT same_rows_of('SELECT o.g, w.* FROM sorted_parts o JOIN %s w ON w.pk = o.pk',
+                    'wide_four', 'wide_copy');
+SELECT proxy_reset();
+SELECT count(*), sum(w.v) FROM sorted_parts o JOIN wide_one w ON w.pk = o.pk;
+SELECT requests, items FROM proxy_requests('Query');
+SELECT proxy_reset();
+SELECT count(*), sum(w.v) FROM sorted_parts o JOIN wide_four w ON w.pk = o.pk;
+SELECT requests, items FROM proxy_requests('Query');
 -- within a 64 kB limit: the same rows, more requests, and what is kept
 -- no bigger than the limit and a page
 SELECT known_keys_peak('SELECT o.g, w.v FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk')
@@ -344,6 +360,8 @@ SET hash_mem_multiplier = 1;
 SELECT known_keys_peak('SELECT o.g, w.v FROM repeat_parts o JOIN wide_one w ON w.pk = o.pk')
        <= 80 * 1024 AS within_80kb;
 SELECT same_rows_of('SELECT o.g, w.* FROM repeat_parts o JOIN %s w ON w.pk = o.pk',
+                    'wide_four', 'wide_copy');
+SELECT same_rows_of('SELECT o.g, w.* FROM sorted_parts o JOIN %s w ON w.pk = o.pk',
                     'wide_four', 'wide_copy');
 SELECT proxy_reset();
 SELECT count(*), sum(w.v) FROM repeat_parts o JOIN wide_four w ON w.pk = o.pk;

@@ -30,7 +30,9 @@
  * whose key an earlier batch asked for is joined from there, with no
  * request.  So are the items of a partition's Query, under the text of its
  * first request (key condition, filter and values), once its last page
- * has come: an outer row that renders the same Query reads them instead.
+ * has come: an outer row that renders the same Query reads them instead,
+ * and one that renders a Query an earlier row on its way is reading waits
+ * for that row's items (it is joined after that row in any case).
  * The table takes entries while it is within the hash memory limit
  * (work_mem times hash_mem_multiplier, as a Memoize's); past it, requests
  * go out as without it.  Items on their way for keys it took may pass the
@@ -140,6 +142,8 @@ typedef struct DynJoinBatch
 	DynKeyTrail trail;			/* the keys its pages ended with */
 	DynJoinKnown *recording;	/* the known Query its pages are kept in */
 	DynJoinKnown *replaying;	/* the known Query its items come from */
+	bool		awaiting;		/* an earlier outer row reads its Query now */
+	bool		ask_anyway;		/* that row stopped keeping it: send it */
 	MemoryContext pcxt[2];		/* the page being read, and the next one */
 	int			pcur;
 	bool		has_page;		/* a page is there to be joined */
@@ -875,6 +879,7 @@ dyn_forget_unanswered(DynJoinState *js, DynJoinBatch *b)
 		dyn_known_drop(js, b->recording);
 	b->recording = NULL;
 	b->replaying = NULL;
+	b->awaiting = false;
 }
 
 /* Note one more request on its way, and the most there have been at once. */
@@ -1182,6 +1187,13 @@ dyn_query_send(DynJoinState *js, DynJoinBatch *b)
 		}
 		if (entered)
 			b->recording = k;
+		else if (k != NULL && !b->ask_anyway)
+		{
+			/* an earlier outer row reads it now: its items, when it has them */
+			b->awaiting = true;
+			MemoryContextSwitchTo(oldcxt);
+			return true;
+		}
 		else if (k == NULL)
 			js->keys_unkept++;
 	}
@@ -1278,6 +1290,8 @@ dyn_query_start(DynJoinState *js, DynJoinBatch *b)
 	b->start = NULL;
 	b->recording = NULL;
 	b->replaying = NULL;
+	b->awaiting = false;
+	b->ask_anyway = false;
 	memset(&b->page, 0, sizeof(DynPage));
 
 	slot = ExecProcNode(outer);
@@ -1333,6 +1347,16 @@ dyn_query_next_item(DynJoinState *js, DynJoinBatch *b)
 {
 	for (;;)
 	{
+		if (b->awaiting)
+		{
+			/* the earlier row is done with it: read from what it kept, or sent */
+			b->awaiting = false;
+			b->ask_anyway = true;
+			if (!dyn_query_send(js, b))
+				return NULL;
+			b->ask_anyway = false;
+			continue;
+		}
 		if (b->replaying)
 		{
 			/* a partition read before, from the items kept */
